@@ -1,0 +1,164 @@
+import onnxProto from 'onnx-proto';
+import type { Attrs, AttrKind, Graph, Shape, Value } from './graph.js';
+import type { DType, Tensor } from './tensor.js';
+
+const { onnx } = onnxProto;
+
+/** Opset 17: the newest whose ops all run in both onnxruntime-node and onnxruntime-web. */
+export const OPSET = 17;
+const IR_VERSION = 8;
+
+const DTYPE_CODE: Readonly<Record<DType, number>> = Object.freeze({
+  float32: onnx.TensorProto.DataType.FLOAT,
+  float16: onnx.TensorProto.DataType.FLOAT16,
+  int64: onnx.TensorProto.DataType.INT64,
+  int32: onnx.TensorProto.DataType.INT32,
+  int8: onnx.TensorProto.DataType.INT8,
+  uint8: onnx.TensorProto.DataType.UINT8,
+  bool: onnx.TensorProto.DataType.BOOL,
+});
+
+const CODE_DTYPE = new Map(Object.entries(DTYPE_CODE).map(([k, v]) => [v, k as DType]));
+
+export interface OnnxOptions {
+  /** Model-level key/value metadata (ModelProto.metadata_props). */
+  readonly metadata?: Readonly<Record<string, string>>;
+  readonly docString?: string;
+}
+
+function bytesOf(t: Tensor): Uint8Array {
+  const d = t.data;
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+}
+
+function tensorProto(name: string, t: Tensor) {
+  return onnx.TensorProto.create({ name, dims: [...t.dims], dataType: DTYPE_CODE[t.dtype], rawData: bytesOf(t) });
+}
+
+function valueInfo(v: Value) {
+  return onnx.ValueInfoProto.create({
+    name: v.name,
+    type: {
+      tensorType: {
+        elemType: DTYPE_CODE[v.dtype],
+        shape: { dim: v.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : typeof d === 'string' ? { dimParam: d } : {})) },
+      },
+    },
+  });
+}
+
+const ATTR = onnx.AttributeProto.AttributeType;
+
+function attribute(op: string, name: string, kind: AttrKind | undefined, v: unknown) {
+  switch (kind) {
+    case 'int':
+      return { name, type: ATTR.INT, i: v as number };
+    case 'float':
+      return { name, type: ATTR.FLOAT, f: v as number };
+    case 'string':
+      return { name, type: ATTR.STRING, s: new TextEncoder().encode(v as string) };
+    case 'ints':
+      return { name, type: ATTR.INTS, ints: [...(v as number[])] };
+    case 'floats':
+      return { name, type: ATTR.FLOATS, floats: [...(v as number[])] };
+    case 'tensor':
+      return { name, type: ATTR.TENSOR, t: tensorProto('', v as Tensor) };
+    default:
+      throw new Error(`${op}: attribute '${name}' is not declared in its op definition`);
+  }
+}
+
+function attributes(op: string, kinds: Readonly<Record<string, AttrKind>>, attrs: Attrs) {
+  return Object.entries(attrs)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => attribute(op, k, kinds[k], v));
+}
+
+/** Serialize a graph to ONNX ModelProto bytes. */
+export function toOnnx(g: Graph, opts: OnnxOptions = {}): Uint8Array {
+  const nodes = g.nodes.map((n) => {
+    const inputs = n.inputs.map((v) => v?.name ?? '');
+    while (inputs.length && inputs[inputs.length - 1] === '') inputs.pop();
+    return onnx.NodeProto.create({
+      name: n.name,
+      opType: n.def.type,
+      input: inputs,
+      output: n.outputs.map((v) => v.name),
+      attribute: attributes(n.def.type, n.def.attrKinds, n.attrs),
+    });
+  });
+  const model = onnx.ModelProto.create({
+    irVersion: IR_VERSION,
+    producerName: 'stylecast',
+    opsetImport: [{ domain: '', version: OPSET }],
+    docString: opts.docString ?? '',
+    metadataProps: Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value })),
+    graph: {
+      name: g.name,
+      node: nodes,
+      input: g.inputs.map(valueInfo),
+      output: g.outputs.map(valueInfo),
+      initializer: [...g.initializers.entries()].map(([name, i]) => tensorProto(name, i.tensor)),
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+export interface ValueSignature {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly shape: Shape;
+}
+
+/** What stylecast needs back from an ONNX file: metadata, initializers and the I/O signature. */
+export interface ParsedOnnx {
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly initializers: ReadonlyMap<string, Tensor>;
+  readonly inputs: readonly ValueSignature[];
+  readonly outputs: readonly ValueSignature[];
+  readonly opset: number;
+}
+
+function decodeTensor(t: onnxProto.onnx.ITensorProto): Tensor {
+  const dtype = CODE_DTYPE.get(t.dataType ?? 0);
+  const dims = (t.dims ?? []).map(Number);
+  const n = dims.reduce((a, b) => a * b, 1);
+  if (dtype === undefined) throw new Error(`initializer ${t.name}: unsupported data type ${t.dataType}`);
+  if (dtype === 'float32' && !t.rawData?.length) return { dtype, dims, data: Float32Array.from(t.floatData ?? []) };
+  const raw = t.rawData ?? new Uint8Array(0);
+  const copy = raw.slice().buffer; // aligned copy
+  const ctor = { float32: Float32Array, float16: Uint16Array, int64: BigInt64Array, int32: Int32Array, int8: Int8Array, uint8: Uint8Array, bool: Uint8Array }[dtype];
+  const data = new ctor(copy);
+  if (data.length !== n) throw new Error(`initializer ${t.name}: ${data.length} values for dims [${dims.join(', ')}]`);
+  return { dtype, dims, data } as Tensor;
+}
+
+function signature(v: onnxProto.onnx.IValueInfoProto): ValueSignature {
+  const tt = v.type?.tensorType;
+  return {
+    name: v.name ?? '',
+    dtype: CODE_DTYPE.get(tt?.elemType ?? 0) ?? 'float32',
+    shape: (tt?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : d.dimValue != null && Number(d.dimValue) > 0 ? Number(d.dimValue) : null)),
+  };
+}
+
+/** Parse ONNX bytes; throws a one-line error when they are not a valid model. */
+export function parseOnnx(bytes: Uint8Array): ParsedOnnx {
+  let m: onnxProto.onnx.IModelProto;
+  try {
+    m = onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    throw new Error(`not a valid ONNX model (${(e as Error).message.split('\n')[0]})`);
+  }
+  const g = m.graph;
+  if (!g?.node?.length) throw new Error('not a valid ONNX model (no graph nodes)');
+  const inits = g.initializer ?? [];
+  const initializerNames = new Set(inits.map((t) => t.name ?? ''));
+  return {
+    metadata: Object.fromEntries((m.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? ''])),
+    initializers: new Map(inits.map((t) => [t.name ?? '', decodeTensor(t)])),
+    inputs: (g.input ?? []).filter((v) => !initializerNames.has(v.name ?? '')).map(signature),
+    outputs: (g.output ?? []).map(signature),
+    opset: Number((m.opsetImport ?? []).find((o) => !o.domain)?.version ?? 0),
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * The one module that imports onnxruntime-node. Everything else talks to {@link Session}, so the
+ * browser build can provide the same interface over onnxruntime-web.
+ */
+import * as ort from 'onnxruntime-node';
+import type { DType, Tensor } from '../graph/tensor.js';
+
+export interface SessionOptions {
+  /** Intra-op threads; defaults to onnxruntime's choice (all cores). */
+  readonly threads?: number;
+  /** Write an onnxruntime profile (JSON) with this file prefix. */
+  readonly profilePrefix?: string;
+}
+
+export type Feeds = Readonly<Record<string, Tensor>>;
+export type Fetches = Record<string, Tensor>;
+
+export interface Session {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Feeds, outputs?: readonly string[]): Promise<Fetches>;
+  /** Stop profiling and return the profile file path (when profiling was on). */
+  endProfiling(): string | undefined;
+  release(): Promise<void>;
+}
+
+const toOrt = (t: Tensor) => new ort.Tensor(t.dtype, t.data as ort.Tensor.DataType, t.dims);
+
+function fromOrt(t: ort.Tensor): Tensor {
+  return { dtype: t.type as DType, dims: [...t.dims], data: t.data as Tensor['data'] };
+}
+
+/** Create an onnxruntime-node session on model bytes; the error says the model could not be loaded. */
+export async function createSession(model: Uint8Array, opts: SessionOptions = {}): Promise<Session> {
+  let s: ort.InferenceSession;
+  try {
+    s = await ort.InferenceSession.create(model, {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+      ...(opts.threads ? { intraOpNumThreads: opts.threads, interOpNumThreads: 1 } : {}),
+      ...(opts.profilePrefix ? { enableProfiling: true, profileFilePrefix: opts.profilePrefix } : {}),
+    });
+  } catch (e) {
+    throw new Error(`onnxruntime could not load the model: ${(e as Error).message.split('\n')[0]}`);
+  }
+  return {
+    inputNames: s.inputNames,
+    outputNames: s.outputNames,
+    async run(feeds, outputs) {
+      const ortFeeds: Record<string, ort.Tensor> = {};
+      for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = toOrt(v);
+      const res = outputs ? await s.run(ortFeeds, outputs as string[]) : await s.run(ortFeeds);
+      const out: Fetches = {};
+      for (const [k, v] of Object.entries(res)) out[k] = fromOrt(v);
+      return out;
+    },
+    endProfiling() {
+      if (!opts.profilePrefix) return undefined;
+      s.endProfiling();
+      return undefined;
+    },
+    release: () => s.release(),
+  };
+}
