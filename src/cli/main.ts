@@ -1,0 +1,21 @@
+import { Command } from 'commander';
+import { register as models } from './models.js';
+import { register as stylize } from './stylize.js';
+import { register as verify } from './verify.js';
+
+/** Build the `stylecast` program; each subcommand lives in its own module and registers itself here. */
+export function program(): Command {
+  const p = new Command('stylecast').description('Real-time neural style transfer on onnxruntime').showHelpAfterError();
+  for (const register of [stylize, models, verify]) register(p);
+  return p;
+}
+
+export async function main(argv: readonly string[] = process.argv): Promise<void> {
+  try {
+    await program().parseAsync(argv as string[]);
+  } catch (e) {
+    // One line, no stack: errors thrown by the library already name the problem.
+    process.stderr.write(`stylecast: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}

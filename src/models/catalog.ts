@@ -1,0 +1,35 @@
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { REGISTRY } from '../io/registry.js';
+import { cacheRoot, defaultStore, type StoreOptions } from '../io/store.js';
+
+export interface CatalogRow {
+  readonly name: string;
+  readonly kind: 'teacher' | 'loss-network';
+  readonly family: 'engstrom' | 'torch' | 'vgg';
+  readonly title: string;
+  readonly license: string;
+  readonly source: string;
+  /** 'cached', 'mirror', 'download' (URL known), or 'missing' (needs a mirror). */
+  readonly availability: 'cached' | 'mirror' | 'download' | 'missing';
+  readonly url: string | null;
+}
+
+const present = (p: string) => access(p).then(() => true, () => false);
+
+/** Every registered asset with where it can be had from right now. */
+export async function listModels(opts: StoreOptions = defaultStore()): Promise<CatalogRow[]> {
+  return Promise.all(
+    REGISTRY.map(async (e) => {
+      const availability = (await present(join(cacheRoot(opts), 'assets', e.path, '.verified')))
+        ? 'cached'
+        : opts.mirror && (await present(join(opts.mirror, e.path)))
+          ? 'mirror'
+          : e.url
+            ? 'download'
+            : 'missing';
+      const family = e.format === 'engstrom-checkpoint' ? 'engstrom' : e.format === 'torch-manifest' ? 'torch' : 'vgg';
+      return { name: e.name, kind: e.kind, family, title: e.title, license: e.license, source: e.source, availability, url: e.url } as const;
+    }),
+  );
+}

@@ -1,0 +1,59 @@
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic.js';
+import { findEntry, type AssetEntry } from '../io/registry.js';
+import { assetDigest, cacheRoot, defaultStore, resolveAsset, type StoreOptions } from '../io/store.js';
+import { importEngstrom } from './importers/engstrom.js';
+import { importTorch } from './importers/torch.js';
+import { decodeModel, readModelFile, toLoaded, type LoadedModel, type StyleModel } from './modelfile.js';
+import { PRESETS } from './transformer.js';
+
+/** True when `spec` names a file rather than a registered model. */
+export async function isModelPath(spec: string): Promise<boolean> {
+  if (/\.onnx$/i.test(spec) || spec.includes('/') || spec.includes('\\')) return true;
+  return stat(spec).then((s) => s.isFile(), () => false);
+}
+
+/** Import a registered teacher from its verified files into a StyleModel. */
+export async function importTeacher(e: AssetEntry, opts: StoreOptions = defaultStore()): Promise<StyleModel> {
+  const dir = await resolveAsset(e, opts);
+  const info = { name: e.name, style: e.title, source: e.source, license: e.license, inputRange: [0, 255] as const, provenance: { imported: e.format, files: e.path } };
+  switch (e.format) {
+    case 'engstrom-checkpoint':
+      return { config: PRESETS.engstrom, weights: await importEngstrom(dir), info };
+    case 'torch-manifest':
+      return { config: PRESETS.torch, weights: await importTorch(dir), info };
+    default:
+      throw new Error(`'${e.name}' is a ${e.kind}, not a style model`);
+  }
+}
+
+/**
+ * Load a style model by registered name ('candy') or by path to a stylecast .onnx file. Imported
+ * teachers are cached as model files, keyed by the digest of their source files.
+ *
+ * @example
+ * const model = await loadModel('candy');
+ */
+export async function loadModel(spec: string, opts: StoreOptions = defaultStore()): Promise<LoadedModel> {
+  if (await isModelPath(spec)) return readModelFile(spec);
+  const e = findEntry(spec);
+  if (e.kind !== 'teacher') throw new Error(`'${spec}' is a ${e.kind}, not a style model`);
+  const cached = join(cacheRoot(opts), 'models', `${e.name}-${assetDigest(e).slice(0, 16)}.onnx`);
+  const bytes = await readFile(cached).catch(() => undefined);
+  if (bytes) {
+    try {
+      return decodeModel(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), cached);
+    } catch {
+      // A damaged cache entry is rebuilt from the verified source below.
+    }
+  }
+  const model = toLoaded(await importTeacher(e, opts));
+  try {
+    await mkdir(join(cacheRoot(opts), 'models'), { recursive: true });
+    await writeFileAtomic(cached, model.onnx);
+  } catch {
+    // Caching is an optimization; a read-only cache dir must not stop inference.
+  }
+  return model;
+}
