@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { parseOnnx, toOnnx } from '../graph/onnx.js';
 import type { Tensor } from '../graph/tensor.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { buildTransformer, checkWeights, paramSpecs, STRIDE, validateConfig, type TransformerConfig, type Weights } from './transformer.js';
+import { buildTransformer, checkWeights, minInputSide, paramSpecs, STRIDE, validateConfig, type TransformerConfig, type Weights } from './transformer.js';
 
 /** Descriptive metadata stored in every stylecast model file. */
 export interface ModelInfo {
@@ -34,6 +34,8 @@ export interface LoadedModel extends StyleModel {
   readonly sha256: string;
   /** Spatial multiple inputs are padded to. */
   readonly stride: number;
+  /** Inputs are padded to at least this height and width. */
+  readonly minSide: number;
 }
 
 const FORMAT = 'stylecast-model/1';
@@ -53,7 +55,7 @@ export function encodeModel(m: StyleModel): Uint8Array {
 }
 
 function withBytes(m: StyleModel, onnx: Uint8Array): LoadedModel {
-  return { ...m, onnx, sha256: createHash('sha256').update(onnx).digest('hex'), stride: STRIDE };
+  return { ...m, onnx, sha256: createHash('sha256').update(onnx).digest('hex'), stride: STRIDE, minSide: minInputSide(m.config) };
 }
 
 export function toLoaded(m: StyleModel): LoadedModel {

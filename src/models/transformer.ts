@@ -49,6 +49,16 @@ export const PRESETS = Object.freeze({
 /** Spatial stride of the bottleneck: inputs are padded to a multiple of this. */
 export const STRIDE = 4;
 
+/**
+ * Smallest padded input side the network accepts: reflection padding of k/2 needs an axis longer than
+ * k/2 at every layer (the bottleneck is 1/4 of the input and its 3x3 convs pad 1).
+ */
+export function minInputSide(c: TransformerConfig): number {
+  if (c.padding !== 'reflect') return STRIDE;
+  const need = Math.max((c.firstKernel - 1) / 2 + 1, (c.lastKernel - 1) / 2 + 1, 2 * STRIDE);
+  return Math.ceil(need / STRIDE) * STRIDE;
+}
+
 export type Weights = ReadonlyMap<string, Tensor<'float32'>>;
 
 export interface ParamSpec {

@@ -33,14 +33,15 @@ export const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
 /**
  * Pack same-sized images into one NCHW float32 tensor of RGB 0..255, reflect-padded at the bottom and
- * right up to a multiple of `stride` so every layer sees whole pixels; crop the result back later.
+ * right up to a multiple of `stride` (and at least `minSide`) so every layer sees whole pixels; crop
+ * the result back later.
  */
-export function imagesToTensor(images: readonly RawImage[], stride = 1): Tensor<'float32'> {
+export function imagesToTensor(images: readonly RawImage[], stride = 1, minSide = 1): Tensor<'float32'> {
   const first = images[0];
   if (!first) throw new Error('no images to stylize');
   const { width: w, height: h } = first;
-  const H = roundUp(h, stride);
-  const W = roundUp(w, stride);
+  const H = roundUp(Math.max(h, minSide), stride);
+  const W = roundUp(Math.max(w, minSide), stride);
   const t = f32([images.length, 3, H, W]);
   const plane = H * W;
   images.forEach((img, b) => {

@@ -69,7 +69,7 @@ export class Stylizer {
   }
 
   private async run(batch: readonly RawImage[]) {
-    const input = imagesToTensor(batch, this.model.stride);
+    const input = imagesToTensor(batch, this.model.stride, this.model.minSide);
     const res = await this.session.run({ input });
     const out = res.output;
     if (!out || out.dtype !== 'float32') throw new Error(`model ${this.model.info.name} returned no float32 'output'`);

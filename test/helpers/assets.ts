@@ -17,10 +17,10 @@ export const REFERENCE = process.env.STYLECAST_REFERENCE
 
 const inCI = process.env.CI === 'true' || process.env.CI === '1';
 
-function check(root: string | undefined, variable: string, rel: string): string | false {
+function check(root: string | undefined, variable: string, rel: string, example: string): string | false {
   if (!root) {
     if (inCI) throw new Error(`${variable} is not set in CI: tests need ../shared (see .ci/run)`);
-    return `set ${variable} (e.g. ../shared/assets) to run tests that need shared assets`;
+    return `set ${variable} (e.g. ${example}) to run tests that need shared assets`;
   }
   if (!existsSync(join(root, rel))) {
     if (inCI) throw new Error(`asset ${join(root, rel)} is missing in CI`);
@@ -30,9 +30,9 @@ function check(root: string | undefined, variable: string, rel: string): string 
 }
 
 /** `skip` value for a test needing a file under the mirror (false = run it). */
-export const needsMirror = (rel = '.') => check(MIRROR, 'STYLECAST_MIRROR', rel);
+export const needsMirror = (rel = '.') => check(MIRROR, 'STYLECAST_MIRROR', rel, '../shared/assets');
 /** `skip` value for a test needing a file under the reference fixtures. */
-export const needsReference = (rel = '.') => check(REFERENCE, 'STYLECAST_REFERENCE', rel);
+export const needsReference = (rel = '.') => check(REFERENCE, 'STYLECAST_REFERENCE', rel, '../shared/reference');
 
 export const mirrorPath = (rel: string) => join(MIRROR ?? '', rel);
 export const referencePath = (rel: string) => join(REFERENCE ?? '', rel);

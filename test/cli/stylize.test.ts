@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deflateSync, crc32 } from 'node:zlib';
+import { test } from 'node:test';
+import sharp from 'sharp';
+import { writeModelFile } from '../../src/models/modelfile.js';
+import { runCli } from '../helpers/cli.js';
+import { mirrorPath, needsMirror } from '../helpers/assets.js';
+import { tinyModel } from '../helpers/models.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const dir = tempDir();
+const model = join(dir, 'tiny.onnx');
+const cache = join(dir, 'cache');
+
+function chunk(type: string, data: Buffer): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([len, body, crc]);
+}
+
+/** A valid PNG header claiming width x height, with almost no pixel data behind it. */
+function bombPng(width: number, height: number): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(16))), chunk('IEND', Buffer.alloc(0))]);
+}
+
+const photo = join(dir, 'photo.jpg');
+
+test('setup', async () => {
+  await writeModelFile(model, tinyModel());
+  const noise = Buffer.alloc(40 * 30 * 3).map((_, i) => (i * 37) % 251);
+  await sharp(noise, { raw: { width: 40, height: 30, channels: 3 } }).jpeg().toFile(photo);
+  mkdirSync(join(dir, 'out'));
+});
+
+test('stylizes a JPEG to PNG at the input size', async () => {
+  const out = join(dir, 'out', 'styled.png');
+  const r = await runCli(['stylize', photo, '-m', model, '-o', out], { STYLECAST_CACHE: cache });
+  assert.equal(r.code, 0, r.stderr);
+  const meta = await sharp(out).metadata();
+  assert.deepEqual([meta.width, meta.height, meta.format], [40, 30, 'png']);
+});
+
+test('many inputs into a directory, with --max-side', async () => {
+  const rgba = join(dir, 'rgba.png');
+  await sharp({ create: { width: 50, height: 20, channels: 4, background: { r: 10, g: 200, b: 30, alpha: 0.5 } } }).png().toFile(rgba);
+  const r = await runCli(['stylize', photo, rgba, '-m', model, '-o', join(dir, 'many'), '--max-side', '25']);
+  assert.equal(r.code, 0, r.stderr);
+  const a = await sharp(join(dir, 'many', 'photo.jpg')).metadata();
+  const b = await sharp(join(dir, 'many', 'rgba.png')).metadata();
+  assert.deepEqual([a.width, a.height], [25, 19]);
+  assert.deepEqual([b.width, b.height, b.channels], [25, 10, 4]);
+});
+
+interface Case {
+  readonly name: string;
+  readonly args: () => string[];
+  readonly error: RegExp;
+  readonly env?: () => Record<string, string>;
+  readonly skip?: string | false;
+}
+
+const out = () => join(dir, 'out', 'result.png');
+const cases: Case[] = [
+  { name: 'missing file', args: () => ['stylize', join(dir, 'nope.jpg'), '-m', model, '-o', out()], error: /nope\.jpg: no such file/ },
+  {
+    name: 'truncated JPEG',
+    args: () => {
+      const p = join(dir, 'truncated.jpg');
+      const b = readFileSync(photo);
+      writeFileSync(p, b.subarray(0, b.length >> 1));
+      return ['stylize', p, '-m', model, '-o', out()];
+    },
+    error: /truncated\.jpg: corrupt or truncated image/,
+  },
+  {
+    name: 'text file named .png',
+    args: () => {
+      writeFileSync(join(dir, 'notes.png'), 'these are my notes\n');
+      return ['stylize', join(dir, 'notes.png'), '-m', model, '-o', out()];
+    },
+    error: /notes\.png: not a supported image/,
+  },
+  {
+    name: 'zero-size image',
+    args: () => {
+      writeFileSync(join(dir, 'empty.jpg'), '');
+      return ['stylize', join(dir, 'empty.jpg'), '-m', model, '-o', out()];
+    },
+    error: /empty\.jpg: empty file/,
+  },
+  {
+    name: 'header claiming 30000x30000',
+    args: () => {
+      writeFileSync(join(dir, 'bomb.png'), bombPng(30000, 30000));
+      return ['stylize', join(dir, 'bomb.png'), '-m', model, '-o', out()];
+    },
+    error: /bomb\.png: 30000x30000 is over the \d+-megapixel limit/,
+  },
+  { name: 'unknown model name', args: () => ['stylize', photo, '-m', 'no_such_style', '-o', out()], error: /unknown model 'no_such_style'/ },
+  {
+    name: 'corrupt ONNX',
+    args: () => {
+      const p = join(dir, 'corrupt.onnx');
+      writeFileSync(p, readFileSync(model).subarray(0, 2000));
+      return ['stylize', photo, '-m', p, '-o', out()];
+    },
+    error: /corrupt\.onnx: not a valid ONNX model/,
+  },
+  {
+    name: 'checksum mismatch',
+    skip: needsMirror('teachers/pytorch-examples/candy'),
+    args: () => ['stylize', photo, '-m', 'candy', '-o', out()],
+    env: () => {
+      const mirror = join(dir, 'bad-mirror');
+      const d = join(mirror, 'teachers/pytorch-examples/candy');
+      cpSync(mirrorPath('teachers/pytorch-examples/candy'), d, { recursive: true });
+      const f = join(d, 'in2.weight.bin');
+      const b = readFileSync(f);
+      b[0] ^= 0xff;
+      writeFileSync(f, b);
+      return { STYLECAST_MIRROR: mirror, STYLECAST_CACHE: join(dir, 'fresh-cache') };
+    },
+    error: /model candy: checksum mismatch for .*in2\.weight\.bin .*the file was not used/,
+  },
+  {
+    name: 'output dir not writable',
+    args: () => {
+      // root ignores permission bits, so use a read-only filesystem there
+      const target = process.getuid?.() === 0 ? '/sys/kernel/' : join(dir, 'readonly/');
+      if (process.getuid?.() !== 0) {
+        mkdirSync(target, { mode: 0o555 });
+      }
+      return ['stylize', photo, '-m', model, '-o', target];
+    },
+    error: /cannot (write|create output directory) .*\((EACCES|EROFS|EPERM)\)/,
+  },
+];
+
+for (const c of cases) {
+  test(`bad input: ${c.name} -> one-line error, exit 1, no output`, { skip: c.skip ?? false }, async () => {
+    const before = readdirSync(join(dir, 'out')).sort();
+    const r = await runCli(c.args(), c.env?.() ?? { STYLECAST_CACHE: cache });
+    assert.equal(r.code, 1, `exit code ${r.code}; stderr: ${r.stderr}`);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, `expected one line, got:\n${r.stderr}`);
+    assert.match(lines[0]!, c.error);
+    assert.ok(!existsSync(out()), 'no output file');
+    assert.deepEqual(readdirSync(join(dir, 'out')).sort(), before, 'no partial or temp files');
+  });
+}
