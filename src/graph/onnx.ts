@@ -126,7 +126,8 @@ function decodeTensor(t: onnxProto.onnx.ITensorProto): Tensor {
   if (dtype === undefined) throw new Error(`initializer ${t.name}: unsupported data type ${t.dataType}`);
   if (dtype === 'float32' && !t.rawData?.length) return { dtype, dims, data: Float32Array.from(t.floatData ?? []) };
   const raw = t.rawData ?? new Uint8Array(0);
-  const copy = raw.slice().buffer; // aligned copy
+  // Copy: protobufjs may hand out a Buffer view into the whole file, unaligned for Float32Array.
+  const copy = new Uint8Array(raw).buffer;
   const ctor = { float32: Float32Array, float16: Uint16Array, int64: BigInt64Array, int32: Int32Array, int8: Int8Array, uint8: Uint8Array, bool: Uint8Array }[dtype];
   const data = new ctor(copy);
   if (data.length !== n) throw new Error(`initializer ${t.name}: ${data.length} values for dims [${dims.join(', ')}]`);

@@ -1,0 +1,37 @@
+/**
+ * stylecast: real-time feed-forward neural style transfer on onnxruntime.
+ *
+ * @example
+ * import { loadModel, Stylizer, readImage, writeImage } from 'stylecast';
+ * const stylizer = await Stylizer.create(await loadModel('candy'));
+ * await writeImage('out.jpg', await stylizer.stylize(await readImage('photo.jpg')));
+ */
+export { Graph, Value, Node, type OpDef, type GradRule, type GradContext, type Shape, type Dim } from './graph/graph.js';
+export { toOnnx, parseOnnx, OPSET } from './graph/onnx.js';
+export { f32, i64, tensor, type Tensor, type DType } from './graph/tensor.js';
+export {
+  PRESETS,
+  STRIDE,
+  buildTransformer,
+  transformerForward,
+  paramSpecs,
+  randomWeights,
+  checkWeights,
+  countCost,
+  minInputSide,
+  type TransformerConfig,
+  type Weights,
+} from './models/transformer.js';
+export { encodeModel, decodeModel, readModelFile, writeModelFile, toLoaded, type StyleModel, type LoadedModel, type ModelInfo } from './models/modelfile.js';
+export { loadModel, importTeacher } from './models/load.js';
+export { listModels, type CatalogRow } from './models/catalog.js';
+export { importEngstrom } from './models/importers/engstrom.js';
+export { importTorch } from './models/importers/torch.js';
+export { REGISTRY, findEntry, type AssetEntry } from './io/registry.js';
+export { resolveAsset, defaultStore, type StoreOptions } from './io/store.js';
+export { readImage, writeImage, encodeImage, type ReadImageOptions } from './io/image.js';
+export { Stylizer, type StylizerOptions } from './runtime/stylizer.js';
+export { imagesToTensor, tensorToImage, type RawImage } from './runtime/image.js';
+export { createSession, type Session, type SessionOptions } from './runtime/ort.js';
+export { stylizeFiles, type FileEvent } from './stylize.js';
+export { verifyFixture } from './verify/index.js';
