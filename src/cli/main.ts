@@ -1,12 +1,13 @@
 import { Command } from 'commander';
 import { register as models } from './models.js';
 import { register as stylize } from './stylize.js';
+import { register as trainCmd } from './train.js';
 import { register as verify } from './verify.js';
 
 /** Build the `stylecast` program; each subcommand lives in its own module and registers itself here. */
 export function program(): Command {
   const p = new Command('stylecast').description('Real-time neural style transfer on onnxruntime').showHelpAfterError();
-  for (const register of [stylize, models, verify]) register(p);
+  for (const register of [stylize, models, verify, trainCmd]) register(p);
   return p;
 }
 

@@ -1,9 +1,11 @@
-import type { OpDef, Value } from '../graph/graph.js';
+import type { GradRule, OpDef, Value } from '../graph/graph.js';
 import { f32 } from '../graph/tensor.js';
 import { broadcast, req, same } from './infer.js';
+import { sumTo } from './reduce.js';
 
-function binary(type: string): OpDef {
+function binary(type: string, grad: GradRule): OpDef {
   return {
+    grad,
     type,
     attrKinds: {},
     infer: (inputs) => {
@@ -15,20 +17,24 @@ function binary(type: string): OpDef {
   };
 }
 
-function unary(type: string): OpDef {
-  return { type, attrKinds: {}, infer: (inputs) => [same(req(type, inputs, 0))] };
+function unary(type: string, grad: GradRule): OpDef {
+  return { type, attrKinds: {}, infer: (inputs) => [same(req(type, inputs, 0))], grad };
 }
 
-export const ADD = binary('Add');
-export const SUB = binary('Sub');
-export const MUL = binary('Mul');
-export const DIV = binary('Div');
-export const RELU = unary('Relu');
-export const TANH = unary('Tanh');
-export const SQRT = unary('Sqrt');
-export const NEG = unary('Neg');
-export const ABS = unary('Abs');
-export const SIGN = unary('Sign');
+// Gradient rules: binary ops sum their gradients back over broadcast axes (sumTo).
+export const ADD = binary('Add', ({ inputs: [a, b], dOutputs: [dy] }) => [sumTo(dy!, a!), sumTo(dy!, b!)]);
+export const SUB = binary('Sub', ({ inputs: [a, b], dOutputs: [dy] }) => [sumTo(dy!, a!), sumTo(neg(dy!), b!)]);
+export const MUL = binary('Mul', ({ inputs: [a, b], dOutputs: [dy] }) => [sumTo(mul(dy!, b!), a!), sumTo(mul(dy!, a!), b!)]);
+// d(a/b)/db = -(a/b)/b, written with the output so a is not needed again.
+export const DIV = binary('Div', ({ inputs: [a, b], outputs: [y], dOutputs: [dy] }) => [sumTo(div(dy!, b!), a!), sumTo(neg(div(mul(dy!, y!), b!)), b!)]);
+// relu(x) >= 0, so sign(y) is exactly the 0/1 mask of x > 0 (0 at x = 0, as PyTorch).
+export const RELU = unary('Relu', ({ outputs: [y], dOutputs: [dy] }) => [mul(dy!, sign(y!))]);
+export const TANH = unary('Tanh', ({ outputs: [y], dOutputs: [dy] }) => [mul(dy!, sub(1, mul(y!, y!)))]);
+export const SQRT = unary('Sqrt', ({ outputs: [y], dOutputs: [dy] }) => [div(dy!, mul(y!, 2))]);
+export const NEG = unary('Neg', ({ dOutputs: [dy] }) => [neg(dy!)]);
+export const ABS = unary('Abs', ({ inputs: [x], dOutputs: [dy] }) => [mul(dy!, sign(x!))]);
+// Piecewise constant: zero gradient almost everywhere.
+export const SIGN = unary('Sign', () => [null]);
 
 /** Operand: a value, or a number turned into a float32 scalar constant. */
 export type Operand = Value | number;
@@ -58,6 +64,16 @@ export const CLIP: OpDef = {
   type: 'Clip',
   attrKinds: {},
   infer: (inputs) => [same(req('Clip', inputs, 0))],
+  // Pass the gradient where min < x < max: relu(sign(.)) is the 0/1 mask of a positive difference.
+  grad: ({ inputs: [x, lo, hi], dOutputs: [dy] }) => {
+    let mask: Value | undefined;
+    if (lo) mask = relu(sign(sub(x!, lo)));
+    if (hi) {
+      const upper = relu(sign(sub(hi, x!)));
+      mask = mask ? mul(mask, upper) : upper;
+    }
+    return [mask ? mul(dy!, mask) : dy!, null, null];
+  },
 };
 export const clip = (x: Value, min: number, max: number) =>
   x.graph.apply(CLIP, [x, lift(x, min), lift(x, max)], {})[0]!;

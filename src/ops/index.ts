@@ -6,3 +6,4 @@ export * from './movement.js';
 export * from './reduce.js';
 export * from './matmul.js';
 export * from './pool.js';
+export * from './expand.js';

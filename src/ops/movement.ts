@@ -1,6 +1,8 @@
 import type { Dim, OpDef, Value } from '../graph/graph.js';
 import { f32, i64, numel, type DType } from '../graph/tensor.js';
 import { normAxes, req } from './infer.js';
+import { add } from './elementwise.js';
+import { reduceSum } from './reduce.js';
 
 export type PadMode = 'constant' | 'reflect' | 'edge';
 
@@ -26,7 +28,7 @@ export const PAD: OpDef<PadAttrs> = {
       return d + pads[i]! + pads[i + r]!;
     });
     return [{ dtype: x.dtype, shape }];
-  },
+  },  grad: ({ inputs: [x, p], dOutputs: [dy], attrs }) => [padGrad(dy!, x!.dims(), constInts('Pad', p!), attrs.mode), null],
 };
 
 /** Read the ints of a constant initializer (shape-like inputs must be constants in our graphs). */
@@ -59,6 +61,16 @@ export const RESIZE: OpDef<ResizeAttrs> = {
     if (!init) throw new Error('Resize: scales must be a constant');
     const scales = Array.from(init.tensor.data as Float32Array);
     return [{ dtype: x.dtype, shape: x.shape.map((d, i) => (typeof d === 'number' ? Math.floor(d * scales[i]!) : scales[i] === 1 ? d : null)) }];
+  },  grad: ({ inputs: [x], outputs: [y], dOutputs: [dy] }) => {
+    // Nearest upsampling by integer factors copies each pixel into an f x f block: sum the blocks.
+    const [n, c, h, w] = x!.dims() as [number, number, number, number];
+    const [yn, yc, yh, yw] = y!.dims() as [number, number, number, number];
+    const fh = yh / h;
+    const fw = yw / w;
+    if (yn !== n || yc !== c || !Number.isInteger(fh) || !Number.isInteger(fw)) {
+      throw new Error(`Resize: gradient needs integer spatial scales, got [${x!.dims()}] -> [${y!.dims()}]`);
+    }
+    return [reshape(reduceSum(reshape(dy!, [n, c, h, fh, w, fw]), [3, 5]), [n, c, h, w]), null, null];
   },
 };
 
@@ -82,6 +94,9 @@ export const TRANSPOSE: OpDef<TransposeAttrs> = {
     const x = req('Transpose', inputs, 0);
     if (a.perm.length !== x.shape.length) throw new Error(`Transpose: perm [${a.perm}] for rank ${x.shape.length}`);
     return [{ dtype: x.dtype, shape: a.perm.map((p) => x.shape[p]!) }];
+  },  grad: ({ dOutputs: [dy], attrs }) => {
+    const inverse = attrs.perm.map((_, i) => attrs.perm.indexOf(i));
+    return [transpose(dy!, inverse)];
   },
 };
 
@@ -105,7 +120,7 @@ export const RESHAPE: OpDef = {
       throw new Error(`Reshape: cannot reshape [${x.shape.join(', ')}] to [${target.join(', ')}]`);
     }
     return [{ dtype: x.dtype, shape }];
-  },
+  },  grad: ({ inputs: [x], dOutputs: [dy] }) => [reshape(dy!, x!.dims()), null],
 };
 
 export const reshape = (x: Value, shape: readonly number[]) =>
@@ -129,7 +144,9 @@ export const CAST: OpDef<CastAttrs> = {
     const dtype = (Object.keys(ONNX_DTYPE) as DType[]).find((k) => ONNX_DTYPE[k] === a.to);
     if (!dtype) throw new Error(`Cast: unsupported target type ${a.to}`);
     return [{ dtype, shape: x.shape }];
-  },
+  },  // Only float-to-float casts carry a gradient.
+  grad: ({ inputs: [x], outputs: [y], dOutputs: [dy] }) =>
+    [isFloat(x!.dtype) && isFloat(y!.dtype) ? cast(dy!, x!.dtype) : null],
 };
 
 export const cast = (x: Value, dtype: DType) => x.graph.apply(CAST, [x], { to: ONNX_DTYPE[dtype] })[0]!;
@@ -162,7 +179,7 @@ export const SLICE: OpDef = {
       shape[ax] = Math.max(0, Math.ceil((clampI(ends![j]!) - clampI(starts![j]!)) / st));
     });
     return [{ dtype: x.dtype, shape }];
-  },
+  },  grad: ({ inputs, dOutputs: [dy] }) => [sliceGrad(dy!, inputs), null, null, null, null],
 };
 
 export function slice(x: Value, s: SliceSpec): Value {
@@ -187,7 +204,81 @@ export const CONCAT: OpDef<ConcatAttrs> = {
     const dims = xs.map((v) => v.shape[ax]);
     shape[ax] = dims.every((d) => typeof d === 'number') ? (dims as number[]).reduce((p, c) => p + c, 0) : null;
     return [{ dtype: xs[0]!.dtype, shape }];
+  },  grad: ({ inputs, dOutputs: [dy], attrs }) => {
+    const ax = normAxes('Concat', [attrs.axis], dy!.shape.length)[0]!;
+    let start = 0;
+    return inputs.map((v) => {
+      const len = v!.dims()[ax]!;
+      start += len;
+      return slice(dy!, { starts: [start - len], ends: [start], axes: [ax] });
+    });
   },
 };
 
 export const concat = (xs: readonly Value[], axis: number) => xs[0]!.graph.apply(CONCAT, xs, { axis })[0]!;
+
+// ---- Gradient helpers ----
+
+const isFloat = (d: DType) => d === 'float32' || d === 'float16';
+
+/** Zero-pad one axis (a building block of the gradients of Pad and Slice). */
+function padAxis(x: Value, axis: number, before: number, after: number): Value {
+  if (before === 0 && after === 0) return x;
+  const r = x.shape.length;
+  const pads = new Array<number>(2 * r).fill(0);
+  pads[axis] = before;
+  pads[axis + r] = after;
+  return x.graph.apply(PAD, [x, x.graph.constant(i64(pads), 'pads')], { mode: 'constant' as PadMode })[0]!;
+}
+
+const rows = (x: Value, axis: number, start: number, end: number) => slice(x, { starts: [start], ends: [end], axes: [axis] });
+
+/** Rows [start, end) of one axis in reverse order, as a concat of single rows (Slice with negative steps is avoided). */
+function reversedRows(x: Value, axis: number, start: number, end: number): Value {
+  const parts: Value[] = [];
+  for (let i = end - 1; i >= start; i--) parts.push(rows(x, axis, i, i + 1));
+  return parts.length === 1 ? parts[0]! : concat(parts, axis);
+}
+
+/**
+ * Adjoint of Pad, one axis at a time: keep the centre and fold each padded strip back onto the input
+ * rows it was copied from (mirrored for 'reflect', summed onto the border row for 'edge').
+ */
+export function padGrad(dy: Value, xDims: readonly number[], pads: readonly number[], mode: PadMode): Value {
+  const r = xDims.length;
+  let g = dy;
+  for (let ax = 0; ax < r; ax++) {
+    const [b, e, len] = [pads[ax]!, pads[ax + r]!, xDims[ax]!];
+    if (b < 0 || e < 0) throw new Error(`Pad: gradient with negative pads [${pads}] is not supported`);
+    if (b === 0 && e === 0) continue;
+    let centre = rows(g, ax, b, b + len);
+    if (mode === 'reflect') {
+      // Pad row b-1-k copies input row k+1; pad row b+len+k copies input row len-2-k.
+      if (b > 0) centre = add(centre, padAxis(reversedRows(g, ax, 0, b), ax, 1, len - 1 - b));
+      if (e > 0) centre = add(centre, padAxis(reversedRows(g, ax, b + len, b + len + e), ax, len - 1 - e, 1));
+    } else if (mode === 'edge') {
+      if (b > 0) centre = add(centre, padAxis(reduceSum(rows(g, ax, 0, b), [ax], true), ax, 0, len - 1));
+      if (e > 0) centre = add(centre, padAxis(reduceSum(rows(g, ax, b + len, b + len + e), [ax], true), ax, len - 1, 0));
+    }
+    g = centre;
+  }
+  return g;
+}
+
+/** Adjoint of a unit-step Slice: zero-pad the gradient back to the input's extent. */
+function sliceGrad(dy: Value, inputs: readonly (Value | undefined)[]): Value {
+  const x = inputs[0]!;
+  const dims = x.dims();
+  const [starts, ends, axes] = [1, 2, 3].map((i) => constInts('Slice', inputs[i]!));
+  const steps = inputs[4] ? constInts('Slice', inputs[4]) : axes!.map(() => 1);
+  if (steps.some((s) => s !== 1)) throw new Error(`Slice: gradient with steps [${steps}] is not supported`);
+  let g = dy;
+  normAxes('Slice', axes!, dims.length).forEach((ax, j) => {
+    const d = dims[ax]!;
+    const clampI = (v: number) => Math.min(Math.max(v < 0 ? v + d : v, 0), d);
+    const s = clampI(starts![j]!);
+    const e = Math.max(s, clampI(ends![j]!));
+    g = padAxis(g, ax, s, d - e);
+  });
+  return g;
+}

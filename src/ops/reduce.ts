@@ -1,6 +1,8 @@
 import type { OpDef, Value } from '../graph/graph.js';
 import { i64 } from '../graph/tensor.js';
-import { constInts } from './movement.js';
+import { expand } from './expand.js';
+import { mul } from './elementwise.js';
+import { constInts, reshape } from './movement.js';
 import { normAxes, req } from './infer.js';
 
 export interface ReduceAttrs {
@@ -23,6 +25,11 @@ export const REDUCE_MEAN: OpDef<ReduceAttrs> = {
     const x = req('ReduceMean', inputs, 0);
     return reduced('ReduceMean', x, a.axes ?? x.shape.map((_, i) => i), a.keepdims);
   },
+  grad: ({ inputs, outputs, dOutputs }) => {
+    const x = inputs[0]!;
+    const count = x.dims().reduce((p, d) => p * d, 1) / outputs[0]!.dims().reduce((p, d) => p * d, 1);
+    return [mul(spread(dOutputs[0]!, x, outputs[0]!), 1 / count)];
+  },
 };
 
 /** ReduceSum (opset 13+) takes axes as a constant int64 input. */
@@ -34,7 +41,38 @@ export const REDUCE_SUM: OpDef<ReduceAttrs> = {
     const axes = inputs[1] ? constInts('ReduceSum', inputs[1]) : x.shape.map((_, i) => i);
     return reduced('ReduceSum', x, axes, a.keepdims);
   },
+  grad: ({ inputs, outputs, dOutputs }) => [spread(dOutputs[0]!, inputs[0]!, outputs[0]!), null],
 };
+
+/** Gradient of a reduction: the output gradient put back with keepdims, then broadcast over the reduced axes. */
+function spread(dy: Value, x: Value, y: Value): Value {
+  const xd = x.dims();
+  const kept = reduced('grad', x, reducedAxes(x, y), 1)[0]!.shape as number[];
+  const dk = dy.dims().join(',') === kept.join(',') ? dy : reshape(dy, kept);
+  return expand(dk, xd);
+}
+
+// The producer node of y knows its axes; recover them from the node (attribute or constant input).
+function reducedAxes(x: Value, y: Value): number[] {
+  const node = y.producer!;
+  const a = node.attrs as ReduceAttrs;
+  const axes = node.def.type === 'ReduceSum' ? (node.inputs[1] ? constInts('ReduceSum', node.inputs[1]) : undefined) : a.axes;
+  return normAxes(node.def.type, axes ?? x.shape.map((_, i) => i), x.shape.length);
+}
+
+/**
+ * Sum a broadcast gradient back to the shape of `target` (the adjoint of numpy broadcasting):
+ * reduce the leading extra axes and the axes where target has size 1.
+ */
+export function sumTo(dy: Value, target: Value): Value {
+  const t = target.dims();
+  const d = dy.dims();
+  if (t.join(',') === d.join(',')) return dy;
+  const lead = d.length - t.length;
+  const axes = d.map((_, i) => i).filter((i) => i < lead || (t[i - lead] === 1 && d[i] !== 1));
+  const summed = axes.length ? reduceSum(dy, axes, true) : dy;
+  return reshape(summed, t);
+}
 
 /** Mean over axes (all when omitted). */
 export const reduceMean = (x: Value, axes?: readonly number[], keepdims = false) =>

@@ -1,5 +1,6 @@
 import { readJson } from '../models/importers/files.js';
 import { join } from 'node:path';
+import { isPerceptualMeta, verifyPerceptualFixture } from '../train/verify.js';
 import { verifyTransformerFixture } from './transformer.js';
 
 export interface VerifyReport {
@@ -19,5 +20,17 @@ export async function verifyFixture(dir: string): Promise<VerifyReport> {
       details: [],
     };
   }
-  throw new Error(`${dir}: unrecognized fixture (expected meta.teacher)`);
+  if (manifest.meta && isPerceptualMeta(manifest.meta)) {
+    const r = await verifyPerceptualFixture(dir);
+    const fmt = (x: number) => x.toExponential(2);
+    return {
+      ok: r.ok,
+      summary: `${dir}: perceptual loss, max relative error ${fmt(r.maxRelErr)} (tolerance ${r.tolerance})`,
+      details: [
+        ...r.terms.map((t) => `loss ${t.name.padEnd(8)} ${t.value.toPrecision(8)} vs ${t.reference.toPrecision(8)}  rel ${fmt(t.relErr)}`),
+        ...r.grads.map((g) => `grad ${g.name.padEnd(28)} rel ${fmt(g.relErr)}${g.zeroReference ? '  (zero in theory: relative to 1e-5 of the global gradient norm)' : ''}`),
+      ],
+    };
+  }
+  throw new Error(`${dir}: unrecognized fixture (expected meta.teacher, or meta.loss + meta.values)`);
 }

@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../io/atomic.js';
+import type { TransformerConfig } from '../models/transformer.js';
+import type { AdamState } from './adam.js';
+import type { LoaderPosition } from './data.js';
+
+/**
+ * A training checkpoint: everything needed to continue a run exactly (parameters, Adam moments,
+ * step, data position, loss history, the run's options). Layout: a magic line, a little-endian u32
+ * header length, a JSON header, then float32 tensors. The header carries the payload's byte length
+ * and sha256, and files are written atomically (temp file + rename), so a checkpoint cut short by a
+ * crash is never mistaken for a good one.
+ */
+export interface Checkpoint {
+  readonly step: number;
+  readonly config: TransformerConfig;
+  readonly params: ReadonlyMap<string, Float32Array>;
+  readonly adam: AdamState;
+  readonly position: LoaderPosition;
+  /** Loss history: one entry per logged step. */
+  readonly history: readonly HistoryEntry[];
+  /** The run's options (JSON), so `--resume` can check it continues the same run. */
+  readonly run: Readonly<Record<string, unknown>>;
+}
+
+export interface HistoryEntry {
+  readonly step: number;
+  readonly losses: Readonly<Record<string, number>>;
+}
+
+const MAGIC = 'STYLECAST-CHECKPOINT/1\n';
+
+interface Header {
+  step: number;
+  config: TransformerConfig;
+  adamT: number;
+  position: LoaderPosition;
+  history: HistoryEntry[];
+  run: Record<string, unknown>;
+  tensors: { name: string; kind: 'param' | 'm' | 'v'; length: number }[];
+  payloadBytes: number;
+  sha256: string;
+}
+
+export function encodeCheckpoint(c: Checkpoint): Uint8Array {
+  const entries: { name: string; kind: 'param' | 'm' | 'v'; data: Float32Array }[] = [];
+  for (const [name, p] of c.params) {
+    entries.push({ name, kind: 'param', data: p });
+    entries.push({ name, kind: 'm', data: c.adam.m.get(name)! });
+    entries.push({ name, kind: 'v', data: c.adam.v.get(name)! });
+  }
+  const payload = new Uint8Array(entries.reduce((s, e) => s + e.data.byteLength, 0));
+  let off = 0;
+  for (const e of entries) {
+    payload.set(new Uint8Array(e.data.buffer, e.data.byteOffset, e.data.byteLength), off);
+    off += e.data.byteLength;
+  }
+  const header: Header = {
+    step: c.step,
+    config: c.config,
+    adamT: c.adam.t,
+    position: c.position,
+    history: [...c.history],
+    run: { ...c.run },
+    tensors: entries.map((e) => ({ name: e.name, kind: e.kind, length: e.data.length })),
+    payloadBytes: payload.byteLength,
+    sha256: createHash('sha256').update(payload).digest('hex'),
+  };
+  const head = new TextEncoder().encode(JSON.stringify(header));
+  const magic = new TextEncoder().encode(MAGIC);
+  const out = new Uint8Array(magic.length + 4 + head.length + payload.length);
+  out.set(magic, 0);
+  new DataView(out.buffer).setUint32(magic.length, head.length, true);
+  out.set(head, magic.length + 4);
+  out.set(payload, magic.length + 4 + head.length);
+  return out;
+}
+
+export function decodeCheckpoint(bytes: Uint8Array, origin = 'checkpoint'): Checkpoint {
+  const bad = (why: string): never => {
+    throw new Error(`${origin}: ${why}`);
+  };
+  const magic = new TextEncoder().encode(MAGIC);
+  if (bytes.length < magic.length + 4 || new TextDecoder().decode(bytes.subarray(0, magic.length)) !== MAGIC) bad('not a stylecast checkpoint');
+  const headLen = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(magic.length, true);
+  const start = magic.length + 4 + headLen;
+  if (start > bytes.length) bad('truncated checkpoint (header cut short)');
+  let h: Header;
+  try {
+    h = JSON.parse(new TextDecoder().decode(bytes.subarray(magic.length + 4, start))) as Header;
+  } catch {
+    return bad('corrupt checkpoint header');
+  }
+  const payload = bytes.subarray(start);
+  if (payload.byteLength !== h.payloadBytes) bad(`truncated checkpoint (${payload.byteLength} of ${h.payloadBytes} data bytes)`);
+  if (createHash('sha256').update(payload).digest('hex') !== h.sha256) bad('corrupt checkpoint (checksum mismatch)');
+  const copy = new Uint8Array(payload).buffer;
+  const params = new Map<string, Float32Array>();
+  const m = new Map<string, Float32Array>();
+  const v = new Map<string, Float32Array>();
+  let off = 0;
+  for (const t of h.tensors) {
+    const data = new Float32Array(copy, off, t.length);
+    off += t.length * 4;
+    (t.kind === 'param' ? params : t.kind === 'm' ? m : v).set(t.name, data);
+  }
+  return { step: h.step, config: h.config, params, adam: { t: h.adamT, m, v }, position: h.position, history: h.history, run: h.run };
+}
+
+export async function writeCheckpoint(path: string, c: Checkpoint): Promise<void> {
+  await writeFileAtomic(path, encodeCheckpoint(c));
+}
+
+export async function readCheckpoint(path: string): Promise<Checkpoint> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw new Error(`cannot read checkpoint ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return decodeCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+}
