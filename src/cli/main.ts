@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { register as models } from './models.js';
+import { register as serve } from './serve.js';
 import { register as stylize } from './stylize.js';
 import { register as trainCmd } from './train.js';
 import { register as verify } from './verify.js';
@@ -7,7 +8,7 @@ import { register as verify } from './verify.js';
 /** Build the `stylecast` program; each subcommand lives in its own module and registers itself here. */
 export function program(): Command {
   const p = new Command('stylecast').description('Real-time neural style transfer on onnxruntime').showHelpAfterError();
-  for (const register of [stylize, models, verify, trainCmd]) register(p);
+  for (const register of [stylize, models, verify, trainCmd, serve]) register(p);
   return p;
 }
 

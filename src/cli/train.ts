@@ -18,6 +18,8 @@ interface Flags {
   blocks?: number;
   residual?: 'full' | 'separable';
   upsample?: 'nearest' | 'transpose';
+  head?: 'raw' | 'tanh';
+  padding?: 'reflect' | 'same';
   vgg?: string;
   contentLayer?: string;
   styleLayers?: string[];
@@ -66,6 +68,8 @@ function toOptions(f: Flags): TrainOptions {
     ...(f.blocks !== undefined ? { blocks: f.blocks } : {}),
     ...(f.residual ? { residual: f.residual } : {}),
     ...(f.upsample ? { upsample: f.upsample } : {}),
+    ...(f.head ? { head: f.head } : {}),
+    ...(f.padding ? { padding: f.padding } : {}),
   };
   const vgg = f.vgg ?? 'vgg19-block1-3';
   const weights = {
@@ -83,7 +87,7 @@ function toOptions(f: Flags): TrainOptions {
   return {
     style: f.style, content: f.content, output: f.output, size: f.size, batch: f.batch, steps: f.steps,
     // A resumed run takes the checkpoint's architecture unless one is asked for explicitly.
-    ...(f.resume && f.preset === 'torch' && !f.width && f.blocks === undefined && !f.residual && !f.upsample ? {} : { config }),
+    ...(f.resume && f.preset === 'torch' && !f.width && f.blocks === undefined && !f.residual && !f.upsample && !f.head && !f.padding ? {} : { config }),
     vgg, weights, adam, seed: f.seed, checkpointEvery: f.checkpointEvery, previewEvery: f.previewEvery,
     ...(f.contentLayer ? { contentLayer: f.contentLayer } : {}),
     ...(f.styleLayers ? { styleLayers: f.styleLayers } : {}),
@@ -154,6 +158,8 @@ export function register(program: Command): void {
     .option('--blocks <n>', 'residual blocks (defaults to the preset\'s 5)', (v) => Number(v))
     .option('--residual <kind>', 'residual convs: full or separable (defaults to full)', choice('full', 'separable'))
     .option('--upsample <kind>', 'nearest or transpose (defaults to the preset\'s)', choice('nearest', 'transpose'))
+    .option('--head <kind>', 'output head: raw, or tanh (starts at mid-grey, converges faster; defaults to the preset\'s)', choice('raw', 'tanh'))
+    .option('--padding <kind>', 'reflect or same (zero) padding (defaults to the preset\'s)', choice('reflect', 'same'))
     .option('--vgg <dir|file.onnx>', 'VGG loss network: registered name, TF.js layers folder or ONNX file', 'vgg19-block1-3')
     .option('--content-layer <tap>', 'content layer (defaults to relu2_2)')
     .option('--style-layers <taps>', 'comma-separated style layers (defaults to relu1_2,relu2_2,relu3_3[,relu4_3])', list)
