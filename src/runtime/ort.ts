@@ -2,6 +2,8 @@
  * The one module that imports onnxruntime-node. Everything else talks to {@link Session}, so the
  * browser build can provide the same interface over onnxruntime-web.
  */
+import { readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { DType, Tensor } from '../graph/tensor.js';
 
@@ -28,6 +30,14 @@ const toOrt = (t: Tensor) => new ort.Tensor(t.dtype, t.data as ort.Tensor.DataTy
 
 function fromOrt(t: ort.Tensor): Tensor {
   return { dtype: t.type as DType, dims: [...t.dims], data: t.data as Tensor['data'] };
+}
+
+/** onnxruntime names the profile `<prefix>_<timestamp>.json` and does not return the name: take the newest. */
+function newestProfile(prefix: string): string | undefined {
+  const dir = dirname(prefix);
+  const stem = `${basename(prefix)}_`;
+  const files = readdirSync(dir).filter((f) => f.startsWith(stem) && f.endsWith('.json')).map((f) => join(dir, f));
+  return files.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
 }
 
 /** Create an onnxruntime-node session on model bytes; the error says the model could not be loaded. */
@@ -57,7 +67,7 @@ export async function createSession(model: Uint8Array, opts: SessionOptions = {}
     endProfiling() {
       if (!opts.profilePrefix) return undefined;
       s.endProfiling();
-      return undefined;
+      return newestProfile(opts.profilePrefix);
     },
     release: () => s.release(),
   };
