@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { writeModelFile } from '../../src/models/modelfile.js';
+import { runCli } from '../helpers/cli.js';
+import { tinyModel } from '../helpers/models.js';
+import { tempDir } from '../helpers/tmp.js';
+import { makeClip, probeCounted } from '../video/clips.js';
+
+const dir = tempDir();
+const model = join(dir, 'tiny.onnx');
+const ENTRY = fileURLToPath(new URL('../../src/cli/entry.ts', import.meta.url));
+let clip = '';
+
+test('setup', async () => {
+  await writeModelFile(model, tinyModel());
+  clip = makeClip(dir, 'clip.mp4', { width: 96, height: 64, seconds: 1 });
+});
+
+test('video: file to file at --size, with audio, summary on stderr', async () => {
+  const out = join(dir, 'out.mkv');
+  const r = await runCli(['video', clip, '-o', out, '-m', model, '--size', '48x32', '--no-progress']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /out\.mkv: 30 frames 48x32, [\d.]+ fps, network busy \d+%/);
+  const p = probeCounted(out);
+  assert.deepEqual([p.frames, p.width, p.height, p.audio], [30, 48, 32, true]);
+});
+
+test('video: raw rgb24 frames through stdin and stdout in a pipe', () => {
+  const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', clip, '-vf', 'scale=32:16', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', ENTRY, 'video', '-', '--raw', '--size', '32x16', '-o', '-', '-f', 'rawvideo', '-m', model, '--policy', 'block'], {
+    input: raw,
+    maxBuffer: 1 << 26,
+  });
+  assert.equal(r.status, 0, r.stderr.toString());
+  assert.equal(r.stdout.length, 30 * 32 * 16 * 3);
+});
+
+test('video: a truncated input is one clear error line and no output file', async () => {
+  const outDir = tempDir();
+  const junk = join(dir, 'junk.mkv');
+  execFileSync('sh', ['-c', `head -c 3000 ${clip} > ${junk}`]);
+  const r = await runCli(['video', junk, '-o', join(outDir, 'x.mp4'), '-m', model, '--no-progress']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^stylecast: cannot read video .*junk\.mkv: .+\n$/);
+  assert.deepEqual(readdirSync(outDir), []);
+});
+
+test('flicker: a stylized video against its source', async () => {
+  const out = join(dir, 'out.mkv');
+  const r = await runCli(['flicker', out, '--source', clip, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as { frames: number; ratio: number; source: number };
+  assert.equal(j.frames, 30);
+  assert.ok(j.source > 0 && Number.isFinite(j.ratio));
+});
