@@ -35,3 +35,12 @@ export { imagesToTensor, tensorToImage, type RawImage } from './runtime/image.js
 export { createSession, type Session, type SessionOptions } from './runtime/ort.js';
 export { stylizeFiles, type FileEvent } from './stylize.js';
 export { verifyFixture } from './verify/index.js';
+export { stylizeVideo, type VideoOptions, type VideoResult, type VideoEvent } from './video/stylize.js';
+export { measureFlicker, flickerOfFiles, type FlickerResult } from './video/flicker.js';
+export { runPipeline, checkFrame, type PipelineOptions, type PipelineStats, type PipelineEvent } from './runtime/pipeline.js';
+export { Fifo, type FifoPolicy, type FifoStats } from './runtime/fifo.js';
+export { WorkerStylizer, type FrameStylizer } from './runtime/worker.js';
+export { probeVideo, decodeVideo, encodeVideo, type VideoInfo } from './io/video.js';
+export { train, type TrainOptions, type TrainEvent } from './train/trainer.js';
+export { verifyPerceptualFixture } from './train/verify.js';
+export { loadVgg } from './models/importers/vgg.js';

@@ -107,9 +107,17 @@ const biasGrad = (dy: Value) => reduceSum(dy, [0, 2, 3]);
 
 /**
  * The weight gradient of a correlation: dW[o, i, ky, kx] = sum over n, p, q of
- * dy[n, o, p, q] * xPadded[n, i, ky + s*p, kx + s*q], as one matmul per kernel offset over a strided
- * slice of the padded input laid out NHWC (so each slice reshapes to [N*P*Q, Cin] without a copy).
- * Depthwise convs multiply and reduce instead. Returns [Cout, Cin/group, kh, kw].
+ * dy[n, o, p, q] * xPadded[n, i, ky + s*p, kx + s*q]. Returns [Cout, Cin/group, kh, kw].
+ *
+ * Three formulations, chosen by shape (measured on the full network, batch 4, 256x256):
+ * - Small kernels (3x3): one matmul per kernel offset over a strided slice of the padded input laid
+ *   out NHWC (each slice reshapes to [N*P*Q, Cin] without a copy).
+ * - Large kernels (9x9) with few channels on one side: per-offset matmuls there are 81 thin GEMMs
+ *   that each stream the whole activation (3-7x slower). Instead one Conv whose batch is the thin
+ *   side: xPadded^T [Cin, N, H, W] correlated with dy^T [Cout, N, P, Q] as the kernel; or, when
+ *   Cout is the thin side, the zero-padded dy^T correlated with xPadded^T as the kernel, which
+ *   yields dW^T spatially flipped.
+ * - Depthwise convs multiply and reduce.
  */
 export function convWeightGrad(x: Value, dy: Value, kernel: readonly [number, number], strides: readonly number[], pads: readonly number[], group: number, op: string): Value {
   const [n, cin] = x.dims() as [number, number];
@@ -117,6 +125,7 @@ export function convWeightGrad(x: Value, dy: Value, kernel: readonly [number, nu
   const [kh, kw] = kernel;
   const [sh, sw] = [strides[0] ?? 1, strides[1] ?? 1];
   const xp = pads.some((v) => v !== 0) ? pad2d(x, pads, 'constant') : x;
+  if (group === 1 && kh * kw > 9) return largeKernelWeightGrad(xp, dy, kernel, [sh, sw]);
   const offsets: [number, number][] = [];
   for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) offsets.push([i, j]);
   const window = (t: Value, i: number, j: number, axes: readonly [number, number]) =>
@@ -134,20 +143,40 @@ export function convWeightGrad(x: Value, dy: Value, kernel: readonly [number, nu
   throw new Error(`${op}: weight gradient for group=${group} with ${cin} input and ${cout} output channels is not supported (only 1 or depthwise)`);
 }
 
+/** The large-kernel case of {@link convWeightGrad} as one Conv (batch = the thinner channel side). */
+function largeKernelWeightGrad(xp: Value, dy: Value, [kh, kw]: readonly [number, number], [sh, sw]: readonly [number, number]): Value {
+  const [, cin] = xp.dims() as [number, number];
+  const [, cout, p, q] = dy.dims() as [number, number, number, number];
+  // Rows/columns past the last window (stride leftovers) do not contribute.
+  const [h, w] = [sh * (p - 1) + kh, sw * (q - 1) + kw];
+  const xs = xp.dims()[2] === h && xp.dims()[3] === w ? xp : slice(xp, { starts: [0, 0], ends: [h, w], axes: [2, 3] });
+  const xt = transpose(xs, [1, 0, 2, 3]);
+  const dyt = transpose(dy, [1, 0, 2, 3]);
+  if (cin <= cout || sh !== 1 || sw !== 1) {
+    // out[i, o, ky, kx] = sum xs^T[i, n, ky + s*p, kx + s*q] dy^T[o, n, p, q]: dilation = stride.
+    return transpose(conv(xt, dyt, undefined, { dilations: [sh, sw] }), [1, 0, 2, 3]);
+  }
+  // out[o, i, a, b] = sum dyPad^T[o, n, a + u, b + v] xs^T[i, n, u, v] = dW[o, i, kh-1-a, kw-1-b].
+  const flippedDw = conv(dyt, xt, undefined, { pads: [kh - 1, kw - 1, kh - 1, kw - 1] });
+  return flipSpatial(flippedDw);
+}
+
+/** Reverse both spatial axes of a small [A, B, kh, kw] tensor: a matmul with an anti-identity. */
+function flipSpatial(t: Value): Value {
+  const [a, b, kh, kw] = t.dims() as [number, number, number, number];
+  const k = kh * kw;
+  const anti = new Float32Array(k * k);
+  for (let r = 0; r < k; r++) anti[r * k + (k - 1 - r)] = 1;
+  return reshape(matmul(reshape(t, [a * b, k]), t.graph.constant(f32([k, k], anti), 'flip')), [a, b, kh, kw]);
+}
+
 /**
  * The kernel of a stride-1 conv's input gradient: input/output channels swapped (not for depthwise,
  * whose groups hold one channel) and spatially flipped. onnxruntime runs this as a plain Conv, several
  * times faster than its ConvTranspose. The flip is a matmul with an anti-identity on the small weights.
  */
 function flippedKernel(w: Value, group: number): Value {
-  const [o, i, kh, kw] = w.dims() as [number, number, number, number];
-  const swapped = group === 1 ? transpose(w, [1, 0, 2, 3]) : w;
-  const [a, b] = group === 1 ? [i, o] : [o, i];
-  const k = kh * kw;
-  const anti = new Float32Array(k * k);
-  for (let r = 0; r < k; r++) anti[r * k + (k - 1 - r)] = 1;
-  const flipped = matmul(reshape(swapped, [a * b, k]), w.graph.constant(f32([k, k], anti), 'flip'));
-  return reshape(flipped, [a, b, kh, kw]);
+  return flipSpatial(group === 1 ? transpose(w, [1, 0, 2, 3]) : w);
 }
 
 function checkDilation(op: string, a: ConvAttrs) {

@@ -251,6 +251,10 @@ export function padGrad(dy: Value, xDims: readonly number[], pads: readonly numb
     const [b, e, len] = [pads[ax]!, pads[ax + r]!, xDims[ax]!];
     if (b < 0 || e < 0) throw new Error(`Pad: gradient with negative pads [${pads}] is not supported`);
     if (b === 0 && e === 0) continue;
+    if (mode === 'reflect' && b + e + 2 <= len) {
+      g = reflectFold(g, ax, b, e, len);
+      continue;
+    }
     let centre = rows(g, ax, b, b + len);
     if (mode === 'reflect') {
       // Pad row b-1-k copies input row k+1; pad row b+len+k copies input row len-2-k.
@@ -263,6 +267,25 @@ export function padGrad(dy: Value, xDims: readonly number[], pads: readonly numb
     g = centre;
   }
   return g;
+}
+
+/**
+ * Reflect-pad adjoint on one axis when the two folded strips do not overlap (b + e + 2 <= len): only
+ * input rows 1..b and len-1-e..len-2 receive pad rows, so add the mirrored strips to those thin slices
+ * and concatenate them with the untouched rows: two full-size passes (middle slice, concat) instead of
+ * zero-padding each strip to full size and adding it.
+ */
+function reflectFold(g: Value, ax: number, b: number, e: number, len: number): Value {
+  const parts: Value[] = [];
+  const keep = (start: number, end: number) => {
+    if (end > start) parts.push(rows(g, ax, b + start, b + end));
+  };
+  keep(0, 1);
+  if (b > 0) parts.push(add(rows(g, ax, b + 1, b + 1 + b), reversedRows(g, ax, 0, b)));
+  keep(1 + b, len - 1 - e);
+  if (e > 0) parts.push(add(rows(g, ax, b + len - 1 - e, b + len - 1), reversedRows(g, ax, b + len, b + len + e)));
+  keep(len - 1, len);
+  return parts.length === 1 ? parts[0]! : concat(parts, ax);
 }
 
 /** Adjoint of a unit-step Slice: zero-pad the gradient back to the input's extent. */

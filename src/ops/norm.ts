@@ -2,7 +2,7 @@ import type { OpDef, Value } from '../graph/graph.js';
 import { add, div, mul, sqrt, sub } from './elementwise.js';
 import { req, same } from './infer.js';
 import { reshape } from './movement.js';
-import { reduceMean, reduceSum } from './reduce.js';
+import { reduceMean, reduceSum, reduceSumSquare } from './reduce.js';
 
 export interface InstanceNormAttrs {
   readonly [k: string]: number | undefined;
@@ -24,16 +24,20 @@ export const INSTANCE_NORM: OpDef<InstanceNormAttrs> = {
     return [same(x)];
   },
   grad: ({ inputs: [x, scale], dOutputs: [dy], attrs }) => {
-    // Recompute xhat = (x - mean) * rstd per (n, c); then, with means over H, W:
-    // dx = scale * rstd * (dy - mean(dy) - xhat * mean(dy * xhat)).
-    const c = x!.dims()[1]!;
+    // With xc = x - mean(x), rstd = 1/sqrt(mean(xc^2) + eps), a = scale * rstd and means over H, W:
+    // dx = a * (dy - mean(dy) - xc * rstd^2 * mean(dy * xc)). xhat = xc * rstd is never formed and the
+    // parameter gradients come from the per-(n, c) means, so the full-size passes are: xc, xc^2 (in
+    // ReduceSumSquare), dy * xc, and four for dx.
+    const [, c, h, w] = x!.dims() as [number, number, number, number];
+    const hw = h * w;
     const xc = sub(x!, reduceMean(x!, [2, 3], true));
-    const rstd = div(1, sqrt(add(reduceMean(mul(xc, xc), [2, 3], true), attrs.epsilon)));
-    const xhat = mul(xc, rstd);
-    const dyXhat = mul(dy!, xhat);
+    const rstd = div(1, sqrt(add(div(reduceSumSquare(xc, [2, 3], true), hw), attrs.epsilon)));
+    const mDy = reduceMean(dy!, [2, 3], true);
+    const mDyXhat = mul(reduceMean(mul(dy!, xc), [2, 3], true), rstd);
     const a = mul(reshape(scale!, [1, c, 1, 1]), rstd);
-    const dx = sub(mul(dy!, a), add(mul(reduceMean(dy!, [2, 3], true), a), mul(xhat, mul(reduceMean(dyXhat, [2, 3], true), a))));
-    return [dx, reduceSum(dyXhat, [0, 2, 3]), reduceSum(dy!, [0, 2, 3])];
+    const dx = mul(sub(sub(dy!, mDy), mul(xc, mul(mDyXhat, rstd))), a);
+    const perChannel = (m: Value) => reshape(reduceSum(m, [0]), [c]);
+    return [dx, mul(perChannel(mDyXhat), hw), mul(perChannel(mDy), hw)];
   },
 };
 

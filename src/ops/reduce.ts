@@ -44,6 +44,17 @@ export const REDUCE_SUM: OpDef<ReduceAttrs> = {
   grad: ({ inputs, outputs, dOutputs }) => [spread(dOutputs[0]!, inputs[0]!, outputs[0]!), null],
 };
 
+/** ReduceSumSquare (opset 17: axes as an attribute, as ReduceMean): sum of x^2 in one pass. */
+export const REDUCE_SUM_SQUARE: OpDef<ReduceAttrs> = {
+  type: 'ReduceSumSquare',
+  attrKinds: { axes: 'ints', keepdims: 'int' },
+  infer: (inputs, a) => {
+    const x = req('ReduceSumSquare', inputs, 0);
+    return reduced('ReduceSumSquare', x, a.axes ?? x.shape.map((_, i) => i), a.keepdims);
+  },
+  grad: ({ inputs, outputs, dOutputs }) => [mul(spread(dOutputs[0]!, inputs[0]!, outputs[0]!), mul(inputs[0]!, 2)), null],
+};
+
 /** Gradient of a reduction: the output gradient put back with keepdims, then broadcast over the reduced axes. */
 function spread(dy: Value, x: Value, y: Value): Value {
   const xd = x.dims();
@@ -81,3 +92,7 @@ export const reduceMean = (x: Value, axes?: readonly number[], keepdims = false)
 /** Sum over axes (all when omitted). */
 export const reduceSum = (x: Value, axes?: readonly number[], keepdims = false) =>
   x.graph.apply(REDUCE_SUM, axes ? [x, x.graph.constant(i64(axes), 'axes')] : [x], { keepdims: keepdims ? 1 : 0 })[0]!;
+
+/** Sum of squares over axes (all when omitted). */
+export const reduceSumSquare = (x: Value, axes?: readonly number[], keepdims = false) =>
+  x.graph.apply(REDUCE_SUM_SQUARE, [x], axes ? { axes, keepdims: keepdims ? 1 : 0 } : { keepdims: keepdims ? 1 : 0 })[0]!;

@@ -25,6 +25,21 @@ test('Relu, Abs, Neg, Clip away from their kinks', async () => {
   await checkGradients((v) => clip(v, -0.52, 0.48), { x });
 });
 
+test('Relu passes no gradient at exactly 0 (as PyTorch)', async () => {
+  const { Graph } = await import('../../src/graph/graph.js');
+  const { toOnnx } = await import('../../src/graph/onnx.js');
+  const { gradients } = await import('../../src/autodiff/reverse.js');
+  const { createSession } = await import('../../src/runtime/ort.js');
+  const { f32 } = await import('../../src/graph/tensor.js');
+  const g = new Graph('relu0');
+  const x = g.input('x', 'float32', [4]);
+  g.output(gradients(reduceSum(relu(x)), [x])[0]!, 'dx');
+  const s = await createSession(toOnnx(g));
+  const out = await s.run({ x: f32([4], [-1, 0, 2, 0]) });
+  assert.deepEqual(Array.from(out.dx!.data as Float32Array), [0, 0, 1, 0]);
+  await s.release();
+});
+
 test('Tanh and Sqrt', async () => {
   await checkGradients((v) => tanh(v), { x: rand([3, 5], 4, -2, 2) }, { eps: 1e-3 });
   await checkGradients((v) => sqrt(v), { x: rand([3, 5], 5, 0.5, 2) }, { eps: 1e-3 });
@@ -39,6 +54,13 @@ test('Conv: stride 1 and 2, explicit and SAME_UPPER pads, bias, depthwise', asyn
   await checkGradients((a, k) => conv(a, k, undefined, { strides: [2, 2], auto_pad: 'SAME_UPPER' }), { x, w });
   await checkGradients((a, k) => conv(a, k, undefined, {}), { x, w: rand([2, 3, 5, 5], 9) });
   await checkGradients((a, k) => conv(a, k, undefined, { pads: [1, 1, 1, 1], group: 3 }), { x, w: rand([3, 1, 3, 3], 10) });
+});
+
+test('Conv with a large kernel: weight gradient as one Conv (thin input side, thin output side, strided)', async () => {
+  const x = rand([2, 3, 11, 10], 30);
+  await checkGradients((a, k, c) => conv(a, k, c, { pads: [2, 2, 2, 2] }), { x, w: rand([4, 3, 5, 5], 31), b: rand([4], 32) });
+  await checkGradients((a, k) => conv(a, k, undefined, {}), { x: rand([2, 5, 9, 9], 33), w: rand([2, 5, 5, 5], 34) });
+  await checkGradients((a, k) => conv(a, k, undefined, { strides: [2, 2], pads: [1, 2, 1, 1] }), { x, w: rand([2, 3, 5, 5], 35) });
 });
 
 test('ConvTranspose: stride 2 with cropping pads and output padding, bias', async () => {
@@ -57,6 +79,9 @@ test('InstanceNormalization', async () => {
 test('Pad: reflect, constant, edge', async () => {
   const x = rand([1, 2, 5, 6], 17);
   await checkGradients((a) => pad2d(a, [2, 3, 4, 1], 'reflect'), { x });
+  // Strips that fold onto disjoint rows (the concat path), including a one-sided pad.
+  await checkGradients((a) => pad2d(a, [1, 2, 3, 1], 'reflect'), { x: rand([1, 2, 7, 8], 36) });
+  await checkGradients((a) => pad2d(a, [0, 1, 2, 0], 'reflect'), { x: rand([1, 2, 7, 8], 37) });
   await checkGradients((a) => pad2d(a, [1, 0, 2, 3], 'constant'), { x });
   await checkGradients((a) => pad2d(a, [2, 1, 0, 3], 'edge'), { x });
 });
