@@ -1,17 +1,20 @@
 import { FILE_HASHES } from './registry-data.js';
 
 /** What an asset is, so the loader knows how to read it. */
-export type AssetFormat = 'engstrom-checkpoint' | 'torch-manifest' | 'tfjs-layers';
+export type AssetFormat = 'engstrom-checkpoint' | 'torch-manifest' | 'tfjs-layers' | 'stylecast-model';
 
 export interface AssetEntry {
   /** Stable name users type, e.g. 'candy'. */
   readonly name: string;
-  readonly kind: 'teacher' | 'loss-network';
+  /** Teachers and students are style models; students trained by this project ship in the package. */
+  readonly kind: 'teacher' | 'student' | 'loss-network';
   readonly format: AssetFormat;
   /** Display title. */
   readonly title: string;
-  /** Directory relative to a mirror root, laid out like ../shared/assets. */
+  /** Directory relative to a mirror root, laid out like ../shared/assets (for bundled models: to the package root). */
   readonly path: string;
+  /** Shipped inside the package (no mirror or download needed). */
+  readonly bundled?: boolean;
   /** Public origin of the files. */
   readonly source: string;
   readonly license: string;

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AssetEntry } from './registry.js';
 
 /**
@@ -60,6 +61,12 @@ async function verifyDir(e: AssetEntry, dir: string, where: string): Promise<voi
 
 /** Local directory holding the verified files of an asset. */
 export async function resolveAsset(e: AssetEntry, opts: StoreOptions = defaultStore()): Promise<string> {
+  if (e.bundled) {
+    // Resolved from this module's location, which is one level below the package root in src/ and dist/.
+    const dir = fileURLToPath(new URL(`../../${e.path}`, import.meta.url));
+    await verifyDir(e, dir, 'the package');
+    return dir;
+  }
   const digest = assetDigest(e);
   const cached = join(cacheRoot(opts), 'assets', e.path);
   const marker = join(cached, '.verified');

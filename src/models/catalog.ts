@@ -5,13 +5,13 @@ import { cacheRoot, defaultStore, type StoreOptions } from '../io/store.js';
 
 export interface CatalogRow {
   readonly name: string;
-  readonly kind: 'teacher' | 'loss-network';
-  readonly family: 'engstrom' | 'torch' | 'vgg';
+  readonly kind: 'teacher' | 'student' | 'loss-network';
+  readonly family: 'engstrom' | 'torch' | 'vgg' | 'stylecast';
   readonly title: string;
   readonly license: string;
   readonly source: string;
-  /** 'cached', 'mirror', 'download' (URL known), or 'missing' (needs a mirror). */
-  readonly availability: 'cached' | 'mirror' | 'download' | 'missing';
+  /** 'bundled' (in the package), 'cached', 'mirror', 'download' (URL known), or 'missing' (needs a mirror). */
+  readonly availability: 'bundled' | 'cached' | 'mirror' | 'download' | 'missing';
   readonly url: string | null;
 }
 
@@ -21,14 +21,16 @@ const present = (p: string) => access(p).then(() => true, () => false);
 export async function listModels(opts: StoreOptions = defaultStore()): Promise<CatalogRow[]> {
   return Promise.all(
     REGISTRY.map(async (e) => {
-      const availability = (await present(join(cacheRoot(opts), 'assets', e.path, '.verified')))
+      const availability = e.bundled
+        ? 'bundled'
+        : (await present(join(cacheRoot(opts), 'assets', e.path, '.verified')))
         ? 'cached'
         : opts.mirror && (await present(join(opts.mirror, e.path)))
           ? 'mirror'
           : e.url
             ? 'download'
             : 'missing';
-      const family = e.format === 'engstrom-checkpoint' ? 'engstrom' : e.format === 'torch-manifest' ? 'torch' : 'vgg';
+      const family = e.format === 'engstrom-checkpoint' ? 'engstrom' : e.format === 'torch-manifest' ? 'torch' : e.format === 'tfjs-layers' ? 'vgg' : 'stylecast';
       return { name: e.name, kind: e.kind, family, title: e.title, license: e.license, source: e.source, availability, url: e.url } as const;
     }),
   );

@@ -17,6 +17,7 @@ export async function isModelPath(spec: string): Promise<boolean> {
 /** Import a registered teacher from its verified files into a StyleModel. */
 export async function importTeacher(e: AssetEntry, opts: StoreOptions = defaultStore()): Promise<StyleModel> {
   const dir = await resolveAsset(e, opts);
+  if (e.format === 'stylecast-model') return readModelFile(join(dir, Object.keys(e.files)[0]!));
   const info = { name: e.name, style: e.title, source: e.source, license: e.license, inputRange: [0, 255] as const, provenance: { imported: e.format, files: e.path } };
   switch (e.format) {
     case 'engstrom-checkpoint':
@@ -38,7 +39,8 @@ export async function importTeacher(e: AssetEntry, opts: StoreOptions = defaultS
 export async function loadModel(spec: string, opts: StoreOptions = defaultStore()): Promise<LoadedModel> {
   if (await isModelPath(spec)) return readModelFile(spec);
   const e = findEntry(spec);
-  if (e.kind !== 'teacher') throw new Error(`'${spec}' is a ${e.kind}, not a style model`);
+  if (e.kind === 'loss-network') throw new Error(`'${spec}' is a ${e.kind}, not a style model`);
+  if (e.format === 'stylecast-model') return readModelFile(join(await resolveAsset(e, opts), Object.keys(e.files)[0]!));
   const cached = join(cacheRoot(opts), 'models', `${e.name}-${assetDigest(e).slice(0, 16)}.onnx`);
   const bytes = await readFile(cached).catch(() => undefined);
   if (bytes) {

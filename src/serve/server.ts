@@ -57,12 +57,13 @@ const MIME: Record<string, string> = {
 
 const exists = (p: string) => access(p).then(() => true, () => false);
 
-/** Registered teachers that can be loaded without a network: in the cache or the offline mirror. */
+/** Registered models that can be loaded without a network: bundled, in the cache or in the offline mirror. */
 export async function availableTeachers(store: StoreOptions): Promise<ModelListing[]> {
   const root = cacheRoot(store);
   const rows = await Promise.all(
-    REGISTRY.filter((e) => e.kind === 'teacher').map(async (e) => {
+    REGISTRY.filter((e) => e.kind !== 'loss-network').map(async (e) => {
       const ok =
+        e.bundled === true ||
         (await exists(join(root, 'models', `${e.name}-${assetDigest(e).slice(0, 16)}.onnx`))) ||
         (await exists(join(root, 'assets', e.path, '.verified'))) ||
         (store.mirror !== undefined && (await exists(join(store.mirror, e.path))));
@@ -116,7 +117,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<AppServer> {
     const st = file ? await stat(file).catch(() => undefined) : undefined;
     let spec: string;
     if (st?.isFile()) spec = file!;
-    else if (REGISTRY.some((e) => e.name === id && e.kind === 'teacher')) spec = id;
+    else if (REGISTRY.some((e) => e.name === id && e.kind !== 'loss-network')) spec = id;
     else throw new HttpError(404, `unknown style model '${id}'`);
     const key = st ? `${spec}:${st.mtimeMs}:${st.size}` : spec;
     let p = models.get(key);
