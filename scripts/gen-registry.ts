@@ -1,6 +1,6 @@
 /**
  * Regenerate src/io/registry-data.ts: the sha256 of every file of every registered asset, read from
- * an offline mirror. Run when assets are added: `npx tsx scripts/gen-registry.ts ../shared/assets`.
+ * an offline mirror, plus the models bundled in models/. Run when assets are added: `npx tsx scripts/gen-registry.ts ../shared/assets`.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,6 +19,12 @@ for (const d of dirs) {
   for (const f of readdirSync(join(root, d)).sort()) {
     table[d][f] = createHash('sha256').update(readFileSync(join(root, d, f))).digest('hex');
   }
+}
+// Models this project trained and ships (models/*.onnx), hashed from the package itself.
+const bundled = new URL('../models/', import.meta.url);
+table['models'] = {};
+for (const f of readdirSync(bundled).filter((n) => n.endsWith('.onnx')).sort()) {
+  table['models'][f] = createHash('sha256').update(readFileSync(new URL(f, bundled))).digest('hex');
 }
 const body = JSON.stringify(table, null, 2);
 writeFileSync(

@@ -3,6 +3,7 @@ import { register as flicker } from './flicker.js';
 import { register as models } from './models.js';
 import { register as serve } from './serve.js';
 import { register as stylize } from './stylize.js';
+import { register as sweep } from './sweep.js';
 import { register as trainCmd } from './train.js';
 import { register as verify } from './verify.js';
 import { register as video } from './video.js';
@@ -10,7 +11,7 @@ import { register as video } from './video.js';
 /** Build the `stylecast` program; each subcommand lives in its own module and registers itself here. */
 export function program(): Command {
   const p = new Command('stylecast').description('Real-time neural style transfer on onnxruntime').showHelpAfterError();
-  for (const register of [stylize, models, verify, trainCmd, serve, video, flicker]) register(p);
+  for (const register of [stylize, models, verify, trainCmd, serve, sweep, video, flicker]) register(p);
   return p;
 }
 

@@ -96,3 +96,15 @@ export function tensorToImage(t: Tensor<'float32'>, index: number, width: number
   }
   return { width, height, channels: oc as 3 | 4, data: out };
 }
+
+/** Indices of `images` grouped into batches of at most `batchSize` images of one size, in input order. */
+export function sizeBatches(images: readonly RawImage[], batchSize: number): number[][] {
+  const groups = new Map<string, number[]>();
+  images.forEach((img, i) => {
+    const key = `${img.width}x${img.height}`;
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  const batches: number[][] = [];
+  for (const idx of groups.values()) for (let s = 0; s < idx.length; s += batchSize) batches.push(idx.slice(s, s + batchSize));
+  return batches;
+}

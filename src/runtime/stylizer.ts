@@ -1,5 +1,5 @@
 import type { LoadedModel } from '../models/modelfile.js';
-import { imagesToTensor, tensorToImage, type RawImage } from './image.js';
+import { imagesToTensor, sizeBatches, tensorToImage, type RawImage } from './image.js';
 import { createSession, type Session, type SessionOptions } from './ort.js';
 
 export interface StylizerOptions extends SessionOptions {
@@ -52,18 +52,10 @@ export class Stylizer {
   /** Stylize many images, batching those of equal size; results keep the input order. */
   async stylizeMany(images: readonly RawImage[]): Promise<RawImage[]> {
     const results: RawImage[] = new Array(images.length);
-    const groups = new Map<string, number[]>();
-    images.forEach((img, i) => {
-      const key = `${img.width}x${img.height}`;
-      groups.set(key, [...(groups.get(key) ?? []), i]);
-    });
-    for (const idx of groups.values()) {
-      for (let s = 0; s < idx.length; s += this.batchSize) {
-        const chunk = idx.slice(s, s + this.batchSize);
-        const batch = chunk.map((i) => images[i]!);
-        const out = await this.run(batch);
-        chunk.forEach((i, k) => (results[i] = tensorToImage(out, k, batch[k]!.width, batch[k]!.height, batch[k])));
-      }
+    for (const chunk of sizeBatches(images, this.batchSize)) {
+      const batch = chunk.map((i) => images[i]!);
+      const out = await this.run(batch);
+      chunk.forEach((i, k) => (results[i] = tensorToImage(out, k, batch[k]!.width, batch[k]!.height, batch[k])));
     }
     return results;
   }

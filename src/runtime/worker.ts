@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Tensor } from '../graph/tensor.js';
 import type { LoadedModel } from '../models/modelfile.js';
-import { imagesToTensor, tensorToImage, type RawImage } from './image.js';
+import { imagesToTensor, sizeBatches, tensorToImage, type RawImage } from './image.js';
 import type { FromWorker, ToWorker } from './infer-worker.js';
 import type { StylizerOptions } from './stylizer.js';
 
@@ -102,28 +102,20 @@ export class WorkerStylizer implements FrameStylizer {
 
   async stylizeMany(images: readonly RawImage[]): Promise<RawImage[]> {
     const results: RawImage[] = new Array(images.length);
-    const groups = new Map<string, number[]>();
-    images.forEach((img, i) => {
-      const key = `${img.width}x${img.height}`;
-      groups.set(key, [...(groups.get(key) ?? []), i]);
-    });
     const runs: Promise<void>[] = [];
-    for (const idx of groups.values()) {
-      for (let s = 0; s < idx.length; s += this.batchSize) {
-        const chunk = idx.slice(s, s + this.batchSize);
-        const batch = chunk.map((i) => images[i]!);
-        const t0 = performance.now();
-        const input = imagesToTensor(batch, this.model.stride, this.model.minSide);
-        this.timing.pre += performance.now() - t0;
-        runs.push(
-          this.run(input).then((out) => {
-            const t1 = performance.now();
-            chunk.forEach((i, k) => (results[i] = tensorToImage(out, k, batch[k]!.width, batch[k]!.height, batch[k])));
-            this.timing.post += performance.now() - t1;
-            this.timing.frames += chunk.length;
-          }),
-        );
-      }
+    for (const chunk of sizeBatches(images, this.batchSize)) {
+      const batch = chunk.map((i) => images[i]!);
+      const t0 = performance.now();
+      const input = imagesToTensor(batch, this.model.stride, this.model.minSide);
+      this.timing.pre += performance.now() - t0;
+      runs.push(
+        this.run(input).then((out) => {
+          const t1 = performance.now();
+          chunk.forEach((i, k) => (results[i] = tensorToImage(out, k, batch[k]!.width, batch[k]!.height, batch[k])));
+          this.timing.post += performance.now() - t1;
+          this.timing.frames += chunk.length;
+        }),
+      );
     }
     await Promise.all(runs);
     return results;
