@@ -10,8 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeVideo, probeVideo } from '../src/io/video.js';
 import { loadModel } from '../src/models/load.js';
-import { toLoaded, type LoadedModel } from '../src/models/modelfile.js';
-import { PRESETS, randomWeights } from '../src/models/transformer.js';
+import type { LoadedModel } from '../src/models/modelfile.js';
 import { formatMachine, machineInfo } from '../src/perf/machine.js';
 import type { RawImage } from '../src/runtime/image.js';
 import { Stylizer } from '../src/runtime/stylizer.js';
@@ -22,11 +21,8 @@ const CLIP = process.env.STYLECAST_BENCH_CLIP ?? 'video/asl_book.mkv';
 /** Frames per model: the teacher runs ~0.5-2 s/frame here, so it gets a shorter cut. */
 const FRAMES = { student: Number(process.env.STYLECAST_BENCH_STUDENT_FRAMES ?? 110), teacher: Number(process.env.STYLECAST_BENCH_TEACHER_FRAMES ?? 24) };
 
-/** Stand-in for the fastest student until a trained one is committed: same architecture family, random weights. */
-function fastStudent(): LoadedModel {
-  const config = { ...PRESETS.torch, width: 16, blocks: 1 };
-  return toLoaded({ config, weights: randomWeights(config, 1), info: { name: 'student-w16-b1 (random weights)', style: 'none', source: 'bench', license: 'MIT', inputRange: [0, 255] } });
-}
+/** The student this project trained and ships (models/), registered as 'starry_night'. */
+const STUDENT = 'starry_night';
 
 async function inferenceOnlyFps(model: LoadedModel, frames: readonly RawImage[]): Promise<number> {
   const s = await Stylizer.create(model, { batchSize: 1 });
@@ -88,7 +84,7 @@ export async function benchVideo(): Promise<object> {
       return out;
     };
     const rows = [
-      await benchModel('student', fastStudent(), cut(FRAMES.student), dir),
+      await benchModel('student', await loadModel(STUDENT), cut(FRAMES.student), dir),
       await benchModel('teacher', await loadModel('candy'), cut(FRAMES.teacher), dir),
     ];
     const machine = machineInfo();
@@ -98,7 +94,7 @@ export async function benchVideo(): Promise<object> {
       '',
       `Machine: ${formatMachine(machine)}  `,
       `Command: \`npm run bench -- video\` (clip \`${CLIP}\`, 640x480, batch 1, all cores; shared machine: compare ratios, not absolutes)  `,
-      'Student: width 16, 1 residual block, **random weights** (stand-in for the fastest trained student). Teacher: `candy` (pytorch/examples).  ',
+      `Student: \`${STUDENT}\` (trained here, width 16, 3 residual blocks, models/README.md). Teacher: \`candy\` (pytorch/examples).  `,
       'Inference only: `Stylizer.stylize` on frames already in memory (pack + network + unpack), mean of a run before and after the pipeline run.  ',
       'Pipeline: ffmpeg decode -> FIFO (block) -> shape check -> network on a worker thread (2 batches in flight) -> x264 veryfast encode with audio mux.',
       '',

@@ -44,3 +44,7 @@ export { probeVideo, decodeVideo, encodeVideo, type VideoInfo } from './io/video
 export { train, type TrainOptions, type TrainEvent } from './train/trainer.js';
 export { verifyPerceptualFixture } from './train/verify.js';
 export { loadVgg } from './models/importers/vgg.js';
+export { runSweep, expandSweep, readSweepSpec, writeSweepReport, DEFAULT_SWEEP, toFloat16Graph, toInt8Graph, type SweepSpec, type SweepReport, type SweepResult, type Precision } from './sweep/index.js';
+export { measureMatmulPeak } from './perf/peak.js';
+export { summarize } from './perf/stats.js';
+export { timeSession } from './perf/time.js';

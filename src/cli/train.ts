@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { PRESETS, type TransformerConfig } from '../models/transformer.js';

@@ -113,7 +113,7 @@ export const RESHAPE: OpDef = {
     const known = x.shape.every((d) => typeof d === 'number');
     const hole = shape.indexOf(null);
     if (known && hole >= 0) {
-      const rest = numel(shape.filter((d, i) => i !== hole) as number[]);
+      const rest = numel(shape.filter((_, i) => i !== hole) as number[]);
       shape[hole] = numel(x.shape as number[]) / rest;
     }
     if (known && shape.every((d) => typeof d === 'number') && numel(shape as number[]) !== numel(x.shape as number[])) {

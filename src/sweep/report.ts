@@ -71,7 +71,7 @@ export function sweepMarkdown(r: SweepReport): string {
   ];
   const table = [
     `| ${COLUMNS.map((c) => c.title).join(' | ')} |`,
-    `|${COLUMNS.map((c, i) => (i >= 8 && i <= 18 ? '---:' : '---')).join('|')}|`,
+    `|${COLUMNS.map((_, i) => (i >= 8 && i <= 18 ? '---:' : '---')).join('|')}|`,
     ...r.results.map((res) => `| ${COLUMNS.map((c) => String(c.get(res)).replace(/\|/g, '\\|')).join(' | ')} |`),
   ];
   const profiles = r.profiles.flatMap((p) => ['', `## Profile: ${p.name}`, '', profileMarkdown(p.summary)]);

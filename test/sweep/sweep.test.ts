@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { expandSweep } from '../../src/sweep/grid.js';
 import { writeSweepReport } from '../../src/sweep/report.js';
