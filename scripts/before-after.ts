@@ -11,15 +11,19 @@ const [modelSpec, out, ...photos] = process.argv.slice(2);
 if (!modelSpec || !out || photos.length === 0) throw new Error('usage: before-after.ts <model> <out.jpg> <photo...>');
 const side = 256;
 const stylizer = await Stylizer.create(await loadModel(modelSpec));
-const tiles: { input: Buffer; left: number; top: number }[] = [];
-let left = 0;
+const pairs = [];
 for (const p of photos) {
   const img = await readImage(p, { maxSide: side });
-  const styled = await stylizer.stylize(img);
-  tiles.push({ input: await encodeImage(img, 'png'), left, top: 0 }, { input: await encodeImage(styled, 'png'), left, top: side });
+  pairs.push({ img, styled: await stylizer.stylize(img) });
+}
+const rowH = Math.max(...pairs.map((p) => p.img.height));
+const tiles: { input: Buffer; left: number; top: number }[] = [];
+let left = 0;
+for (const { img, styled } of pairs) {
+  tiles.push({ input: await encodeImage(img, 'png'), left, top: 0 }, { input: await encodeImage(styled, 'png'), left, top: rowH });
   left += img.width;
 }
-await sharp({ create: { width: left, height: 2 * side, channels: 3, background: '#ffffff' } })
+await sharp({ create: { width: left, height: 2 * rowH, channels: 3, background: '#ffffff' } })
   .composite(tiles)
   .jpeg({ quality: 88 })
   .toFile(out);

@@ -794,5 +794,8 @@ export const FILE_HASHES: Readonly<Record<string, Record<string, string>>> = {
     "group7-shard1of1": "f94ad0c1d2fcb380fe57649a0764a25e7602a436efb8767ce65faf28964f10d0",
     "group8-shard1of1": "f0dc43a70868cb7edce398eac3422b45fb93333c2e6c274f89adc969c37791ee",
     "model.json": "e10a0fe711533cb219be3b7924013a355a96175e599c6f0b469764e5daed79bc"
+  },
+  "models": {
+    "starry_night.onnx": "2fb7fc69cdc6503ee84c45e23763ed226bb5a66ce819471c11150cb029a472cb"
   }
 };

@@ -53,6 +53,13 @@ const engstrom = (name: string, style: string, title: string, origin: 'reiinakan
 const torch = (name: string, style: string, title: string) =>
   entry({ name, kind: 'teacher', format: 'torch-manifest', title, path: `teachers/pytorch-examples/${style}`, source: TORCH_SOURCE, license: 'BSD-3-Clause', url: null });
 
+/** A student trained by this project and shipped in models/ (how it was made: models/README.md). */
+const student = (name: string, file: string, title: string, source: string) => {
+  const sha = FILE_HASHES['models']?.[file];
+  if (!sha) throw new Error(`registry: no hash for models/${file}; run scripts/gen-registry.ts`);
+  return Object.freeze<AssetEntry>({ name, kind: 'student', format: 'stylecast-model', title, path: 'models', bundled: true, source, license: 'MIT', url: null, files: Object.freeze({ [file]: sha }) });
+};
+
 /** Every named asset. Names present in both teacher families carry a _tf / _torch suffix. */
 export const REGISTRY: readonly AssetEntry[] = Object.freeze([
   engstrom('la_muse', 'la_muse', 'La Muse (Picasso)', 'reiinakano'),
@@ -69,6 +76,12 @@ export const REGISTRY: readonly AssetEntry[] = Object.freeze([
   torch('pointilism', 'pointilism', 'Pointillism'),
   torch('rain_princess_torch', 'rain_princess', 'Rain Princess (Afremov)'),
   torch('udnie_torch', 'udnie', 'Udnie (Picabia)'),
+  student(
+    'starry_night',
+    'starry_night.onnx',
+    'The Starry Night (van Gogh), small student',
+    'trained by stylecast on ../shared/assets/photos/train with the VGG-19 block1-3 loss (models/README.md)',
+  ),
   entry({
     name: 'vgg19-block1-3',
     kind: 'loss-network',
