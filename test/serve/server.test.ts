@@ -64,15 +64,17 @@ test('refuses paths that climb out of the app and methods other than GET', async
   await post.arrayBuffer();
 });
 
-test('lists the models directory', async () => {
+test('lists the models directory, then the bundled models', async () => {
   const res = await get('/api/models');
   assert.equal(res.status, 200);
   const { models } = (await res.json()) as { models: { id: string; kind: string }[] };
+  // No mirror or cache here, so of the registered models only those shipped in the package appear.
   assert.deepEqual(
     models.map((m) => [m.id, m.kind]),
     [
       ['broken', 'file'],
       ['tiny', 'file'],
+      ['starry_night', 'builtin'],
     ],
   );
 });
