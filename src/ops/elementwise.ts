@@ -1,21 +1,21 @@
 import type { GradRule, OpDef, Value } from '../graph/graph.js';
-import { f32 } from '../graph/tensor.js';
+import { f32, type DType } from '../graph/tensor.js';
 import { broadcast, req, same } from './infer.js';
 import { cast } from './movement.js';
 import { sumTo } from './reduce.js';
 
-function binary(type: string, grad: GradRule): OpDef {
-  return {
-    grad,
-    type,
-    attrKinds: {},
-    infer: (inputs) => {
-      const a = req(type, inputs, 0);
-      const b = req(type, inputs, 1);
-      if (a.dtype !== b.dtype) throw new Error(`${type}: dtypes ${a.dtype} and ${b.dtype} differ`);
-      return [{ dtype: a.dtype, shape: broadcast(type, a.shape, b.shape) }];
-    },
+/** Two same-dtype operands broadcast together; the result has `dtype` (the operands' when omitted). */
+function broadcastInfer(type: string, dtype?: DType): OpDef['infer'] {
+  return (inputs) => {
+    const a = req(type, inputs, 0);
+    const b = req(type, inputs, 1);
+    if (a.dtype !== b.dtype) throw new Error(`${type}: dtypes ${a.dtype} and ${b.dtype} differ`);
+    return [{ dtype: dtype ?? a.dtype, shape: broadcast(type, a.shape, b.shape) }];
   };
+}
+
+function binary(type: string, grad: GradRule): OpDef {
+  return { type, attrKinds: {}, infer: broadcastInfer(type), grad };
 }
 
 function unary(type: string, grad: GradRule): OpDef {
@@ -83,18 +83,8 @@ export const clip = (x: Value, min: number, max: number) =>
 // Sign; Where measured slower than Cast + Mul). ----
 
 function compare(type: string): OpDef {
-  return {
-    type,
-    attrKinds: {},
-    infer: (inputs) => {
-      const a = req(type, inputs, 0);
-      const b = req(type, inputs, 1);
-      if (a.dtype !== b.dtype) throw new Error(`${type}: dtypes ${a.dtype} and ${b.dtype} differ`);
-      return [{ dtype: 'bool', shape: broadcast(type, a.shape, b.shape) }];
-    },
-    // Piecewise constant in both operands.
-    grad: () => [null, null],
-  };
+  // Piecewise constant in both operands: no gradient.
+  return { type, attrKinds: {}, infer: broadcastInfer(type, 'bool'), grad: () => [null, null] };
 }
 
 export const GREATER = compare('Greater');
