@@ -59,6 +59,10 @@ const choice = <T extends string>(...options: T[]) => (value: string): T => {
   return value as T;
 };
 
+/** Whether any flag picks the architecture (the preset's default 'torch' does not count). */
+const architectureFlags = (f: Flags) =>
+  f.preset !== 'torch' || [f.width, f.blocks, f.residual, f.upsample, f.head, f.padding].some((v) => v !== undefined);
+
 /** Flags -> library options; only flags given override the library's defaults. */
 function toOptions(f: Flags): TrainOptions {
   const config: TransformerConfig = {
@@ -86,7 +90,7 @@ function toOptions(f: Flags): TrainOptions {
   return {
     style: f.style, content: f.content, output: f.output, size: f.size, batch: f.batch, steps: f.steps,
     // A resumed run takes the checkpoint's architecture unless one is asked for explicitly.
-    ...(f.resume && f.preset === 'torch' && !f.width && f.blocks === undefined && !f.residual && !f.upsample && !f.head && !f.padding ? {} : { config }),
+    ...(f.resume && !architectureFlags(f) ? {} : { config }),
     vgg, weights, adam, seed: f.seed, checkpointEvery: f.checkpointEvery, previewEvery: f.previewEvery,
     ...(f.contentLayer ? { contentLayer: f.contentLayer } : {}),
     ...(f.styleLayers ? { styleLayers: f.styleLayers } : {}),

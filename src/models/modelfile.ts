@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { parseOnnx, toOnnx } from '../graph/onnx.js';
 import type { Tensor } from '../graph/tensor.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { readBytes } from '../io/read.js';
 import { buildTransformer, checkWeights, minInputSide, paramSpecs, STRIDE, validateConfig, type TransformerConfig, type Weights } from './transformer.js';
 
 /** Descriptive metadata stored in every stylecast model file. */
@@ -96,13 +96,7 @@ export function decodeModel(bytes: Uint8Array, origin = 'model'): LoadedModel {
 }
 
 export async function readModelFile(path: string): Promise<LoadedModel> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw new Error(`cannot read model ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  return decodeModel(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+  return decodeModel(await readBytes(path, 'cannot read model'), path);
 }
 
 /** Write a model file atomically (temp file + rename), so a crash never leaves half a model. */

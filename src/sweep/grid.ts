@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readJsonFile } from '../io/read.js';
 import { PRESETS, validateConfig, type TransformerConfig } from '../models/transformer.js';
 import { PRECISIONS, type Precision } from './precision.js';
 
@@ -72,17 +72,7 @@ export function expandSweep(spec: SweepSpec): SweepPoint[] {
 
 /** Read a sweep spec from a JSON file; the error names the file. */
 export async function readSweepSpec(path: string): Promise<SweepSpec> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new Error(`sweep config ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  try {
-    return JSON.parse(text) as SweepSpec;
-  } catch (e) {
-    throw new Error(`sweep config ${path}: invalid JSON (${(e as Error).message.split('\n')[0]})`);
-  }
+  return readJsonFile<SweepSpec>(path, 'sweep config');
 }
 
 /**

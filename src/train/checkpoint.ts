@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../io/atomic.js';
+import { readBytes } from '../io/read.js';
 import type { TransformerConfig } from '../models/transformer.js';
 import type { AdamState } from './adam.js';
 import type { LoaderPosition } from './data.js';
@@ -113,11 +113,5 @@ export async function writeCheckpoint(path: string, c: Checkpoint): Promise<void
 }
 
 export async function readCheckpoint(path: string): Promise<Checkpoint> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw new Error(`cannot read checkpoint ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  return decodeCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+  return decodeCheckpoint(await readBytes(path, 'cannot read checkpoint'), path);
 }

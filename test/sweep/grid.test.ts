@@ -41,6 +41,6 @@ test('bad sweep specs fail with one line naming the entry and the problem', asyn
   assert.throws(() => expandSweep({}), /no points/);
   const dir = tempDir();
   writeFileSync(join(dir, 'bad.json'), '{ "grid": ');
-  await assert.rejects(readSweepSpec(join(dir, 'bad.json')), /bad\.json: invalid JSON/);
-  await assert.rejects(readSweepSpec(join(dir, 'missing.json')), /missing\.json: cannot read \(ENOENT\)/);
+  await assert.rejects(readSweepSpec(join(dir, 'bad.json')), /sweep config: .*bad\.json is not valid JSON/);
+  await assert.rejects(readSweepSpec(join(dir, 'missing.json')), /sweep config: cannot read .*missing\.json \(ENOENT\)/);
 });

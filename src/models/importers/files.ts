@@ -1,16 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { f32, numel, type Tensor } from '../../graph/tensor.js';
+import { readBytes, readJsonFile } from '../../io/read.js';
 
 /** Read a raw little-endian float32 file and check it holds exactly the elements of `dims`. */
 export async function readFloat32(dir: string, file: string, dims: readonly number[]): Promise<Tensor<'float32'>> {
   const path = join(dir, file);
-  let buf: Buffer;
-  try {
-    buf = await readFile(path);
-  } catch (e) {
-    throw new Error(`weights: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  const buf = await readBytes(path, 'weights: cannot read');
   const expected = numel(dims) * 4;
   if (buf.byteLength !== expected) {
     throw new Error(`weights: ${path} has ${buf.byteLength} bytes, but shape [${dims.join(', ')}] needs ${expected}`);
@@ -20,19 +15,7 @@ export async function readFloat32(dir: string, file: string, dims: readonly numb
   return f32(dims, data);
 }
 
-export async function readJson<T>(path: string): Promise<T> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new Error(`weights: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new Error(`weights: ${path} is not valid JSON`);
-  }
-}
+export const readJson = <T>(path: string): Promise<T> => readJsonFile<T>(path, 'weights');
 
 /** Permute a 4-D tensor: out[i0,i1,i2,i3] = in at the positions given by `perm` (as numpy.transpose). */
 export function permute4(t: Tensor<'float32'>, perm: readonly [number, number, number, number]): Tensor<'float32'> {

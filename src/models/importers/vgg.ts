@@ -1,9 +1,10 @@
-import { REGISTRY } from '../../io/registry.js';
-import { resolveAsset, type StoreOptions } from '../../io/store.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseOnnx } from '../../graph/onnx.js';
 import { f32, numel, type Tensor } from '../../graph/tensor.js';
+import { readBytes } from '../../io/read.js';
+import { REGISTRY } from '../../io/registry.js';
+import { resolveAsset, type StoreOptions } from '../../io/store.js';
 import { convNames, checkVgg, type VggConv, type VggPreprocess, type VggTopology, type VggWeights } from '../vgg.js';
 import { permute4, readJson } from './files.js';
 
@@ -73,13 +74,7 @@ export async function importVggLayers(dir: string, topology?: VggTopology): Prom
  * ('features.0.weight', 'features.2.weight', ...). torchvision preprocessing unless told otherwise.
  */
 export async function importVggOnnx(path: string, opts: { topology?: VggTopology; preprocess?: VggPreprocess } = {}): Promise<VggWeights> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw new Error(`vgg: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  const inits = parseOnnx(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)).initializers;
+  const inits = parseOnnx(await readBytes(path, 'vgg: cannot read')).initializers;
   const index = (name: string) => Number(/(\d+)\D*\.weight$/.exec(name)?.[1] ?? Number.NaN);
   const kernels = [...inits.entries()]
     .filter(([n, t]) => t.dtype === 'float32' && t.dims.length === 4 && t.dims[2] === 3 && t.dims[3] === 3 && n.endsWith('weight'))
