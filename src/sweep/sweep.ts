@@ -2,6 +2,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Graph } from '../graph/graph.js';
 import { toOnnx } from '../graph/onnx.js';
+import { toFloat16Graph, toInt8Graph } from '../graph/precision.js';
 import { f32, type Tensor } from '../graph/tensor.js';
 import { buildTransformer, countCost, paramSpecs, randomWeights, rng } from '../models/transformer.js';
 import { machineInfo, type MachineInfo } from '../perf/machine.js';
@@ -9,9 +10,9 @@ import { measureMatmulPeak, type Peak } from '../perf/peak.js';
 import { readProfile, type ProfileSummary } from '../perf/profile.js';
 import type { Summary } from '../perf/stats.js';
 import { timeSession } from '../perf/time.js';
+import { calibrate } from '../runtime/calibrate.js';
 import { createSession } from '../runtime/ort.js';
 import type { SweepPoint } from './grid.js';
-import { calibrate, toFloat16Graph, toInt8Graph } from './precision.js';
 
 export interface SweepOptions {
   /** Input size. Defaults to 640x480. */
