@@ -1,0 +1,412 @@
+import { cpus, loadavg } from 'node:os';
+import sharp from 'sharp';
+import type { Tensor } from '../graph/tensor.js';
+import { REGISTRY, type AssetEntry } from '../io/registry.js';
+import { defaultStore, resolveStyleImage, type StoreOptions } from '../io/store.js';
+import { loadVgg } from '../models/importers/vgg.js';
+import { isModelPath, loadModel } from '../models/load.js';
+import type { LoadedModel } from '../models/modelfile.js';
+import { countCost } from '../models/transformer.js';
+import type { VggWeights } from '../models/vgg.js';
+import { formatMachine, machineInfo, type MachineInfo } from '../perf/machine.js';
+import { measureMatmulPeak, type PeakOptions } from '../perf/peak.js';
+import { summarize, type Summary } from '../perf/stats.js';
+import { timeSession } from '../perf/time.js';
+import { imagesToTensor, type RawImage } from '../runtime/image.js';
+import { createSession, type Session } from '../runtime/ort.js';
+import { listImages } from '../train/data.js';
+import { LossMeter, readStyleTensor, type PerceptualLosses } from './losses.js';
+import { psnr, ssim } from './metrics.js';
+
+export { psnr, ssim, type SsimOptions } from './metrics.js';
+export { LossMeter, buildLossGraph, readStyleTensor, type PerceptualLosses, type LossMeterOptions } from './losses.js';
+
+/** SSIM's window: the smallest image it can score. */
+const MIN_SIDE = 11;
+
+export interface EvalOptions {
+  /** Registered names or stylecast model files; one table row each. */
+  readonly models: readonly string[];
+  /** What PSNR/SSIM compare against; defaults to the models' registered `provenance.teacher`. */
+  readonly reference?: string;
+  /** Folder of JPEG/PNG/WebP photos (searched recursively). */
+  readonly photos: string;
+  /** Photos are cover-resized and centre-cropped to exactly this. Defaults to 640x480. */
+  readonly width?: number;
+  readonly height?: number;
+  /** Use only the first N photos (in sorted order). */
+  readonly limit?: number;
+  /** Timed runs per model. Defaults to 100. */
+  readonly trials?: number;
+  /** Untimed runs per model first. Defaults to 3. */
+  readonly warmup?: number;
+  /** onnxruntime intra-op threads. Defaults to all cores. */
+  readonly threads?: number;
+  /** Style image for the style loss; defaults to the reference's (or the models' teacher's) registered one. */
+  readonly style?: string;
+  /** Longer side of the style image for its Grams. Defaults to 512. */
+  readonly styleSize?: number;
+  /** Loss network. Defaults to the registered 'vgg19-block1-3'. */
+  readonly vgg?: string | VggWeights;
+  /** MatMul peak measurement (n, runs, warmup), or false to skip it. Defaults to 2048^3, 10 runs. */
+  readonly peak?: false | Omit<PeakOptions, 'threads'>;
+  readonly store?: StoreOptions;
+  /** The command line, for the report header. */
+  readonly command?: string;
+}
+
+export type EvalEvent =
+  | { readonly type: 'start'; readonly photos: number; readonly models: number; readonly losses: boolean }
+  | { readonly type: 'photo'; readonly index: number; readonly total: number; readonly file: string }
+  | { readonly type: 'peak'; readonly when: 'before' | 'after' }
+  | { readonly type: 'trial'; readonly trial: number; readonly trials: number }
+  | { readonly type: 'note'; readonly message: string };
+
+/** One table row. Fields that need a reference (or losses) are null without one. */
+export interface EvalRow {
+  /** As given: a registered name or a file path. */
+  readonly spec: string;
+  /** The model file's info.name. */
+  readonly name: string;
+  readonly role: 'model' | 'reference';
+  readonly params: number;
+  /** Conv multiply-accumulates per frame at the (stride-padded) input size. */
+  readonly macs: number;
+  /** ms per frame. */
+  readonly time: Summary;
+  /** 1000 / median ms. */
+  readonly fps: number;
+  /** median ms / the reference's median ms. */
+  readonly timeRatio: number | null;
+  /** dB against the reference's output, mean over photos (Infinity when identical). */
+  readonly psnr: number | null;
+  readonly ssim: number | null;
+  /** Unweighted losses, mean over photos. */
+  readonly content: number | null;
+  readonly style: number | null;
+  readonly contentRatio: number | null;
+  readonly styleRatio: number | null;
+}
+
+export interface EvalReport {
+  readonly command: string | null;
+  readonly photos: { readonly dir: string; readonly files: readonly string[] };
+  readonly width: number;
+  readonly height: number;
+  readonly trials: number;
+  readonly warmup: number;
+  readonly threads: number;
+  readonly machine: MachineInfo;
+  /** os.loadavg() when timing started: 1, 5, 15 minutes. */
+  readonly loadavg: readonly [number, number, number];
+  /** 2048^3 float32 MatMul GFLOP/s before and after the timing; null when skipped. */
+  readonly peak: { readonly n: number; readonly before: number; readonly after: number } | null;
+  readonly reference: { readonly spec: string; readonly from: 'option' | 'teacher' } | null;
+  /** Style image of the losses and its size after resizing; null when losses are omitted. */
+  readonly style: { readonly image: string; readonly side: number; readonly width: number; readonly height: number } | null;
+  /** Why something is missing (no reference, no style image...). */
+  readonly notes: readonly string[];
+  /** The models in order, then the reference. */
+  readonly rows: readonly EvalRow[];
+}
+
+/** A registered style model (teacher or student) by that name, if any. */
+const registeredModel = (name: unknown): AssetEntry | undefined =>
+  typeof name === 'string' ? REGISTRY.find((e) => e.name === name && e.kind !== 'loss-network') : undefined;
+
+const teacherOf = (m: LoadedModel): string | undefined => {
+  const t = m.info.provenance?.['teacher'];
+  return registeredModel(t) ? (t as string) : undefined;
+};
+
+/** --reference, else the one registered teacher the models were made from. */
+function chooseReference(models: readonly LoadedModel[], explicit: string | undefined): EvalReport['reference'] {
+  if (explicit) return { spec: explicit, from: 'option' };
+  const teachers = [...new Set(models.map(teacherOf).filter((t): t is string => !!t))];
+  if (teachers.length > 1) throw new Error(`the models were made from different teachers (${teachers.join(', ')}); pass --reference`);
+  return teachers.length ? { spec: teachers[0]!, from: 'teacher' } : null;
+}
+
+/** The style image: --style, else the registered one of the reference, else of the models' teacher. */
+async function chooseStyleImage(o: EvalOptions, reference: string | undefined, models: readonly LoadedModel[], store: StoreOptions): Promise<{ path?: string; note?: string }> {
+  if (o.style) return { path: o.style };
+  const candidates = [reference && !(await isModelPath(reference)) ? reference : undefined, ...models.map(teacherOf)];
+  const entry = candidates.map(registeredModel).find((e) => e?.styleImage);
+  if (!entry) return { note: 'no registered style image for the reference or the models\' teacher; pass --style <image> for content and style losses' };
+  try {
+    return { path: await resolveStyleImage(entry, store) };
+  } catch (e) {
+    return { note: `content and style losses omitted: ${(e as Error).message}` };
+  }
+}
+
+/** Decode a photo, cover-resize and centre-crop it to exactly width x height, RGB 8-bit. */
+export async function loadPhoto(file: string, width: number, height: number): Promise<RawImage> {
+  let raw;
+  try {
+    raw = await sharp(file, { failOn: 'truncated' })
+      .rotate()
+      .resize(width, height, { fit: 'cover', position: 'centre' })
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+  } catch (e) {
+    throw new Error(`photo ${file}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (raw.data.length !== width * height * 3) throw new Error(`photo ${file}: decoded ${raw.data.length} bytes, expected ${width * height * 3}`);
+  return { width, height, channels: 3, data: new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength) };
+}
+
+/** The top-left width x height of channel planes of a [1, 3, H, W] output, clamped to 0..255 (NaN -> 0). */
+export function cropClamp(t: Tensor, width: number, height: number): Float32Array {
+  const [, c, H, W] = t.dims as [number, number, number, number];
+  if (c !== 3 || H < height || W < width) throw new Error(`network output [${t.dims.join(', ')}] cannot hold a ${width}x${height} image`);
+  const out = new Float32Array(3 * width * height);
+  for (let k = 0; k < 3; k++) {
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const v = Number(t.data[k * H * W + y * W + x]);
+        out[k * width * height + y * width + x] = v > 0 ? (v < 255 ? v : 255) : 0;
+      }
+    }
+  }
+  return out;
+}
+
+interface Entry {
+  readonly spec: string;
+  readonly role: 'model' | 'reference';
+  readonly model: LoadedModel;
+  readonly session: Session;
+}
+
+function checkInt(v: number | undefined, flag: string, min = 1): void {
+  if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new Error(`${flag} must be an integer >= ${min}, got ${v}`);
+}
+
+async function photoList(dir: string, limit: number | undefined): Promise<string[]> {
+  const files = await listImages(dir).catch((e: Error) => {
+    throw new Error(e.message.replace(/^content folder/, 'photo folder'));
+  });
+  if (!files.length) throw new Error(`photo folder ${dir} has no JPEG, PNG or WebP photos`);
+  return limit ? files.slice(0, limit) : files;
+}
+
+/**
+ * Time every session at batch 1, one run each in turn (the order rotating every round), so that
+ * load changes on the machine hit all models alike and their ratio stays meaningful.
+ */
+async function timeAlternating(entries: readonly Entry[], inputs: readonly Tensor[], trials: number, warmup: number, onTrial: (t: number) => void): Promise<Summary[]> {
+  for (let i = 0; i < entries.length; i++) await timeSession(entries[i]!.session, { input: inputs[i]! }, { warmup, trials: 1 });
+  const samples = entries.map((): number[] => []);
+  for (let t = 0; t < trials; t++) {
+    for (let j = 0; j < entries.length; j++) {
+      const i = (j + t) % entries.length;
+      const { samples: s } = await timeSession(entries[i]!.session, { input: inputs[i]! }, { warmup: 0, trials: 1 });
+      samples[i]!.push(...s);
+    }
+    onTrial(t);
+  }
+  return samples.map(summarize);
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+
+/**
+ * Evaluate style models on a folder of photos: speed (batch 1, alternating with the reference),
+ * PSNR/SSIM of each model's output against the reference's, and unweighted content/style losses.
+ *
+ * @example
+ * const report = await evaluate({ models: ['student.onnx'], reference: 'candy', photos: 'photos/' });
+ * console.log(formatEvalMarkdown(report));
+ */
+export async function evaluate(o: EvalOptions, onEvent: (e: EvalEvent) => void = () => {}): Promise<EvalReport> {
+  const width = o.width ?? 640;
+  const height = o.height ?? 480;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < MIN_SIDE || height < MIN_SIDE) {
+    throw new Error(`--size must be at least ${MIN_SIDE}x${MIN_SIDE} (the SSIM window), got ${width}x${height}`);
+  }
+  checkInt(o.limit, '--limit');
+  checkInt(o.trials, '--trials');
+  checkInt(o.warmup, 'warmup', 0);
+  checkInt(o.threads, '--threads');
+  checkInt(o.styleSize, '--style-size');
+  if (!o.models.length) throw new Error('no model to evaluate; pass --model <name|file.onnx>');
+  const trials = o.trials ?? 100;
+  const warmup = o.warmup ?? 3;
+  const threads = o.threads ?? cpus().length;
+  const styleSide = o.styleSize ?? 512;
+  const store = o.store ?? defaultStore();
+  const notes: string[] = [];
+  const note = (message: string) => {
+    notes.push(message);
+    onEvent({ type: 'note', message });
+  };
+
+  const files = await photoList(o.photos, o.limit);
+  const models = await Promise.all(o.models.map((m) => loadModel(m, store)));
+  const reference = chooseReference(models, o.reference);
+  const refModel = reference ? await loadModel(reference.spec, store) : undefined;
+  if (!reference) note('no reference: pass --reference <teacher> (or evaluate students whose provenance names a registered teacher) for PSNR, SSIM and ratios');
+
+  // Losses: an explicit --style must work (its errors are the user's to fix); an implied one may be missing.
+  const styleChoice = await chooseStyleImage(o, reference?.spec, models, store);
+  if (styleChoice.note) note(styleChoice.note);
+  let meter: LossMeter | undefined;
+  let style: EvalReport['style'] = null;
+  if (styleChoice.path) {
+    try {
+      const vgg = typeof o.vgg === 'object' ? o.vgg : await loadVgg(o.vgg ?? 'vgg19-block1-3', undefined, store);
+      const tensor = await readStyleTensor(styleChoice.path, styleSide);
+      meter = await LossMeter.create({ vgg, style: tensor, width, height, threads });
+      style = { image: styleChoice.path, side: styleSide, width: tensor.dims[3]!, height: tensor.dims[2]! };
+    } catch (e) {
+      if (o.style) throw e;
+      note(`content and style losses omitted: ${(e as Error).message}`);
+    }
+  }
+
+  const entries: Entry[] = [];
+  const sums = new Map<Entry, { psnr: number[]; ssim: number[]; losses: PerceptualLosses[] }>();
+  try {
+    const specs = [...o.models.map((spec, i) => ({ spec, role: 'model' as const, model: models[i]! })), ...(refModel ? [{ spec: reference!.spec, role: 'reference' as const, model: refModel }] : [])];
+    for (const s of specs) entries.push({ ...s, session: await createSession(s.model.onnx, { threads }) });
+    for (const e of entries) sums.set(e, { psnr: [], ssim: [], losses: [] });
+    onEvent({ type: 'start', photos: files.length, models: o.models.length, losses: !!meter });
+
+    let timingInputs: Tensor[] = [];
+    for (const [index, file] of files.entries()) {
+      onEvent({ type: 'photo', index, total: files.length, file });
+      const photo = await loadPhoto(file, width, height);
+      const x = imagesToTensor([photo]).data;
+      const inputs = entries.map((e) => imagesToTensor([photo], e.model.stride, e.model.minSide));
+      if (index === 0) timingInputs = inputs;
+      const outputs: Float32Array[] = [];
+      for (const [i, e] of entries.entries()) {
+        const res = await e.session.run({ input: inputs[i]! });
+        if (!res.output) throw new Error(`model ${e.spec} returned no 'output'`);
+        outputs.push(cropClamp(res.output, width, height));
+      }
+      const ref = refModel ? outputs[outputs.length - 1]! : undefined;
+      for (const [i, e] of entries.entries()) {
+        const s = sums.get(e)!;
+        if (ref && e.role === 'model') {
+          s.psnr.push(psnr(outputs[i]!, ref));
+          s.ssim.push(ssim(outputs[i]!, ref, width, height));
+        }
+        if (meter) s.losses.push(await meter.measure(outputs[i]!, x));
+      }
+    }
+
+    const peakOpts = o.peak === false ? undefined : { ...o.peak, threads };
+    onEvent({ type: 'peak', when: 'before' });
+    const before = peakOpts ? await measureMatmulPeak(peakOpts) : undefined;
+    const load = loadavg().map((v) => Math.round(v * 100) / 100) as [number, number, number];
+    const times = await timeAlternating(entries, timingInputs, trials, warmup, (trial) => onEvent({ type: 'trial', trial, trials }));
+    onEvent({ type: 'peak', when: 'after' });
+    const after = peakOpts ? await measureMatmulPeak(peakOpts) : undefined;
+
+    const refIndex = refModel ? entries.length - 1 : -1;
+    const refTime = refIndex >= 0 ? times[refIndex]!.median : undefined;
+    const refLoss = refIndex >= 0 && meter ? sums.get(entries[refIndex]!)!.losses : undefined;
+    const refContent = refLoss ? mean(refLoss.map((l) => l.content)) : undefined;
+    const refStyle = refLoss ? mean(refLoss.map((l) => l.style)) : undefined;
+    const rows = entries.map((e, i): EvalRow => {
+      const s = sums.get(e)!;
+      const [, , H, W] = timingInputs[i]!.dims as [number, number, number, number];
+      const cost = countCost(e.model.config, H, W);
+      const content = meter ? mean(s.losses.map((l) => l.content)) : null;
+      const styleLoss = meter ? mean(s.losses.map((l) => l.style)) : null;
+      return {
+        spec: e.spec,
+        name: e.model.info.name,
+        role: e.role,
+        params: cost.params,
+        macs: cost.macs,
+        time: times[i]!,
+        fps: 1000 / times[i]!.median,
+        timeRatio: refTime ? times[i]!.median / refTime : null,
+        psnr: s.psnr.length ? mean(s.psnr) : null,
+        ssim: s.ssim.length ? mean(s.ssim) : null,
+        content,
+        style: styleLoss,
+        contentRatio: content !== null && refContent ? content / refContent : null,
+        styleRatio: styleLoss !== null && refStyle ? styleLoss / refStyle : null,
+      };
+    });
+    return {
+      command: o.command ?? null,
+      photos: { dir: o.photos, files },
+      width,
+      height,
+      trials,
+      warmup,
+      threads,
+      machine: machineInfo(),
+      loadavg: load,
+      peak: before && after ? { n: before.n, before: before.gflops, after: after.gflops } : null,
+      reference,
+      style,
+      notes,
+      rows,
+    };
+  } finally {
+    for (const e of entries) await e.session.release();
+    await meter?.release();
+  }
+}
+
+const dash = '—';
+const plural = (n: number) => (n === 1 ? '' : 's');
+const fixed = (v: number | null, d: number) => (v === null ? dash : v === Infinity ? '∞' : v.toFixed(d));
+const sig = (v: number | null) => (v === null ? dash : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(3) : v.toPrecision(4));
+const millions = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : `${(n / 1e3).toFixed(1)}k`);
+
+/** The report as Markdown: a header saying how it was measured, then one row per model and the reference. */
+export function formatEvalMarkdown(r: EvalReport): string {
+  const ref = r.reference ? `\`${r.reference.spec}\`${r.reference.from === 'teacher' ? " (the models' teacher)" : ''}` : 'none';
+  const styleLine = r.style ? `\`${r.style.image}\`, longer side ${r.style.side} (${r.style.width}x${r.style.height})` : 'none (losses omitted)';
+  const peak = r.peak ? `${r.peak.n}^3 float32 MatMul peak: ${r.peak.before.toFixed(1)} GFLOP/s before, ${r.peak.after.toFixed(1)} GFLOP/s after the timing` : 'MatMul peak: not measured';
+  const rows = r.rows.map((x) =>
+    [
+      x.role === 'reference' ? `${x.spec} (reference)` : x.spec,
+      millions(x.params),
+      (x.macs / 1e9).toFixed(2),
+      x.time.median.toFixed(1),
+      x.time.p95.toFixed(1),
+      x.fps.toFixed(1),
+      fixed(x.timeRatio, 3),
+      x.role === 'reference' ? dash : fixed(x.psnr, 2),
+      x.role === 'reference' ? dash : fixed(x.ssim, 4),
+      sig(x.content),
+      sig(x.style),
+      fixed(x.styleRatio, 3),
+      fixed(x.contentRatio, 3),
+    ].join(' | '),
+  );
+  return [
+    '# stylecast eval',
+    '',
+    ...(r.command ? [`Command: \`${r.command}\`  `] : []),
+    `Photos: ${r.photos.files.length} from \`${r.photos.dir}\`, cover-resized and centre-cropped to ${r.width}x${r.height}  `,
+    `Reference: ${ref}; style image: ${styleLine}  `,
+    `Timing: batch 1, ${r.trials} timed run${plural(r.trials)} per model after ${r.warmup} warm-up run${plural(r.warmup)}, ${r.threads} thread${plural(r.threads)}, the models and the reference run in turn  `,
+    `Machine: ${formatMachine(r.machine)}; load average ${r.loadavg.join(' / ')} (1/5/15 min) at the start of timing  `,
+    peak,
+    '',
+    '| model | params | GMACs | median ms | p95 ms | fps | x ref time | PSNR dB | SSIM | content | style | style x ref | content x ref |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((row) => `| ${row} |`),
+    '',
+    'PSNR and SSIM compare each model\'s output with the reference\'s on the same photo (outputs clamped to 0..255; SSIM: 11x11 Gaussian, sigma 1.5, per RGB channel). ' +
+      'Content and style are the unweighted training losses (VGG relu2_2 feature MSE against the photo; sum over the style layers of Gram MSE against the style image), means over the photos.',
+    ...(r.notes.length ? ['', ...r.notes.map((n) => `- ${n}`)] : []),
+    '',
+  ].join('\n');
+}
+
+/** The report as JSON; Infinity (PSNR of identical outputs) is written as the string "Infinity". */
+export function formatEvalJson(r: EvalReport): string {
+  return `${JSON.stringify(r, (_k, v: unknown) => (v === Infinity ? 'Infinity' : v), 2)}\n`;
+}
