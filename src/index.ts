@@ -22,7 +22,9 @@ export {
   type TransformerConfig,
   type Weights,
 } from './models/transformer.js';
-export { encodeModel, decodeModel, readModelFile, writeModelFile, toLoaded, type StyleModel, type LoadedModel, type ModelInfo } from './models/modelfile.js';
+export { encodeModel, decodeModel, readModelFile, writeModelFile, toLoaded, type StyleModel, type LoadedModel, type ModelInfo, type QuantizationInfo } from './models/modelfile.js';
+export { quantizeModel, type QuantizeOptions, type QuantizedPrecision, type CalibrationPhotos } from './models/quantize.js';
+export { calibrate } from './runtime/calibrate.js';
 export { loadModel, importTeacher } from './models/load.js';
 export { listModels, type CatalogRow } from './models/catalog.js';
 export { importEngstrom } from './models/importers/engstrom.js';
@@ -44,7 +46,9 @@ export { probeVideo, decodeVideo, encodeVideo, type VideoInfo } from './io/video
 export { train, type TrainOptions, type TrainEvent } from './train/trainer.js';
 export { verifyPerceptualFixture } from './train/verify.js';
 export { loadVgg } from './models/importers/vgg.js';
-export { runSweep, expandSweep, readSweepSpec, writeSweepReport, DEFAULT_SWEEP, toFloat16Graph, toInt8Graph, type SweepSpec, type SweepReport, type SweepResult, type Precision } from './sweep/index.js';
+export { runSweep, expandSweep, readSweepSpec, writeSweepReport, DEFAULT_SWEEP, type SweepSpec, type SweepReport, type SweepResult } from './sweep/index.js';
+export { toFloat16Graph, toInt8Graph, PRECISIONS, type Precision, type Int8Options } from './graph/precision.js';
 export { measureMatmulPeak } from './perf/peak.js';
 export { summarize } from './perf/stats.js';
 export { timeSession } from './perf/time.js';
+export { evaluate, formatEvalMarkdown, formatEvalJson, psnr, ssim, LossMeter, type EvalOptions, type EvalReport, type EvalRow, type EvalEvent, type SsimOptions, type PerceptualLosses } from './eval/index.js';

@@ -1,6 +1,9 @@
 import { Command } from 'commander';
+import { register as compress } from './compress.js';
+import { register as evalCmd } from './eval.js';
 import { register as flicker } from './flicker.js';
 import { register as models } from './models.js';
+import { register as quantize } from './quantize.js';
 import { register as serve } from './serve.js';
 import { register as stylize } from './stylize.js';
 import { register as sweep } from './sweep.js';
@@ -10,8 +13,8 @@ import { register as video } from './video.js';
 
 /** Build the `stylecast` program; each subcommand lives in its own module and registers itself here. */
 export function program(): Command {
-  const p = new Command('stylecast').description('Real-time neural style transfer on onnxruntime').showHelpAfterError();
-  for (const register of [stylize, models, verify, trainCmd, serve, sweep, video, flicker]) register(p);
+  const p = new Command('stylecast').description('Real-time neural style transfer on onnxruntime').showHelpAfterError('(stylecast <command> --help for usage)');
+  for (const register of [stylize, models, verify, trainCmd, compress, quantize, evalCmd, serve, sweep, video, flicker]) register(p);
   return p;
 }
 

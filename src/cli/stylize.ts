@@ -1,4 +1,5 @@
 import { mkdir, stat } from 'node:fs/promises';
+import { DEFAULT_MODEL } from '../io/registry.js';
 import { basename, extname, join } from 'node:path';
 import type { Command } from 'commander';
 import { stylizeFiles } from '../stylize.js';
@@ -21,7 +22,7 @@ export function register(program: Command): void {
     .command('stylize')
     .description('stylize JPEG/PNG/WebP images with a style model')
     .argument('<inputs...>', 'image files')
-    .option('-m, --model <name|file.onnx>', 'registered model name or stylecast .onnx file', 'candy')
+    .option('-m, --model <name|file.onnx>', `registered model name or stylecast .onnx file (defaults to the real-time ${DEFAULT_MODEL})`, DEFAULT_MODEL)
     .option('-o, --output <file|dir>', 'output file (one input) or directory (defaults to <input>-<model>.<ext> beside each input)')
     .option('--max-side <n>', 'downscale so the longer side is at most n pixels', positiveInt)
     .option('--threads <n>', 'onnxruntime intra-op threads (defaults to all cores)', positiveInt)

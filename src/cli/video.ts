@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { DEFAULT_MODEL } from '../io/registry.js';
 import { SingleBar } from 'cli-progress';
 import { stylizeVideo, type VideoEvent } from '../video/stylize.js';
 import { positiveInt, size } from './options.js';
@@ -38,7 +39,7 @@ export function register(program: Command): void {
     .description('stylize a video file or stream (keeps frame rate, duration and audio)')
     .argument('<input>', "video file, or '-' for stdin (a container, or raw rgb24 frames with --raw)")
     .requiredOption('-o, --output <file|->', "output video (.mp4, .mkv, .webm, .mov, .rgb...), or '-' for stdout")
-    .option('-m, --model <name|file.onnx>', 'registered model name or stylecast .onnx file', 'candy')
+    .option('-m, --model <name|file.onnx>', `registered model name or stylecast .onnx file (defaults to the real-time ${DEFAULT_MODEL})`, DEFAULT_MODEL)
     .option('--size <WxH>', 'frame size to stylize and write (defaults to the source size; required with --raw)', size)
     .option('--raw', "stdin carries packed rgb24 frames of --size (no container)")
     .option('--rate <fps>', 'frame rate of raw stdin frames, e.g. 30 or 30000/1001 (defaults to 30)', rate)

@@ -1,5 +1,11 @@
 import { FILE_HASHES } from './registry-data.js';
 
+/**
+ * How fast a style model runs on a laptop-class CPU at 640x480: 'real-time' (>= 1/10 of the
+ * teacher's time: ~30 fps here), 'balanced' (<= 1/3 of it), 'full' (the teachers, ~3 fps).
+ */
+export type SpeedClass = 'real-time' | 'balanced' | 'full';
+
 /** What an asset is, so the loader knows how to read it. */
 export type AssetFormat = 'engstrom-checkpoint' | 'torch-manifest' | 'tfjs-layers' | 'stylecast-model';
 
@@ -22,6 +28,12 @@ export interface AssetEntry {
   readonly url: string | null;
   /** sha256 of every file, by file name. */
   readonly files: Readonly<Record<string, string>>;
+  /** For a student: the registered teacher it was compressed from. */
+  readonly teacher?: string;
+  /** Style models: how fast they run (see {@link SpeedClass}). */
+  readonly speed?: SpeedClass;
+  /** A teacher's style image (mirror-relative path and sha256): what `compress` takes the style loss from. */
+  readonly styleImage?: { readonly path: string; readonly sha256: string };
 }
 
 const REIINAKANO = 'https://raw.githubusercontent.com/reiinakano/fast-style-transfer-deeplearnjs/master/src/ckpts';
@@ -35,8 +47,14 @@ function entry(e: Omit<AssetEntry, 'files'>): AssetEntry {
   return Object.freeze({ ...e, files: Object.freeze(files) });
 }
 
-const engstrom = (name: string, style: string, title: string, origin: 'reiinakano' | 'ml5') =>
+/** Students shipped in models/: [name, teacher, speed class]. */
+const STUDENTS: readonly (readonly [string, string, SpeedClass])[] = [];
+
+const styleImage = (file: string, sha256: string) => ({ styleImage: Object.freeze({ path: `images/styles/${file}`, sha256 }) });
+
+const engstrom = (name: string, style: string, title: string, origin: 'reiinakano' | 'ml5', image?: ReturnType<typeof styleImage>) =>
   entry({
+    ...image,
     name,
     kind: 'teacher',
     format: 'engstrom-checkpoint',
@@ -48,40 +66,54 @@ const engstrom = (name: string, style: string, title: string, origin: 'reiinakan
         : `ml5js/ml5-data-and-models models/style-transfer/${style} (MIT); weights by lengstrom/fast-style-transfer`,
     license: 'MIT',
     url: `${origin === 'reiinakano' ? REIINAKANO : ML5}/${style}`,
+    speed: 'full',
   });
 
-const torch = (name: string, style: string, title: string) =>
-  entry({ name, kind: 'teacher', format: 'torch-manifest', title, path: `teachers/pytorch-examples/${style}`, source: TORCH_SOURCE, license: 'BSD-3-Clause', url: null });
+const torch = (name: string, style: string, title: string, image?: ReturnType<typeof styleImage>) =>
+  entry({ ...image, name, kind: 'teacher', format: 'torch-manifest', title, path: `teachers/pytorch-examples/${style}`, source: TORCH_SOURCE, license: 'BSD-3-Clause', url: null, speed: 'full' });
 
-/** A student trained by this project and shipped in models/ (how it was made: models/README.md). */
-const student = (name: string, file: string, title: string, source: string) => {
+/**
+ * A student compressed by this project from a registered teacher and shipped in models/ as
+ * `<name>.onnx` (how each was made: models/README.md). It keeps its teacher's licence.
+ */
+const student = (name: string, teacher: string, speed: SpeedClass) => {
+  const file = `${name}.onnx`;
   const sha = FILE_HASHES['models']?.[file];
   if (!sha) throw new Error(`registry: no hash for models/${file}; run scripts/gen-registry.ts`);
-  return Object.freeze<AssetEntry>({ name, kind: 'student', format: 'stylecast-model', title, path: 'models', bundled: true, source, license: 'MIT', url: null, files: Object.freeze({ [file]: sha }) });
+  const t = REGISTRY_TEACHERS.find((e) => e.name === teacher);
+  if (!t) throw new Error(`registry: student ${name} names an unknown teacher ${teacher}`);
+  return Object.freeze<AssetEntry>({
+    name, kind: 'student', format: 'stylecast-model', title: `${t.title}, ${speed} student`, path: 'models', bundled: true,
+    source: `compressed from ${teacher} by stylecast compress (models/README.md)`, license: t.license, url: null,
+    files: Object.freeze({ [file]: sha }), teacher, speed,
+  });
 };
 
-/** Every named asset. Names present in both teacher families carry a _tf / _torch suffix. */
-export const REGISTRY: readonly AssetEntry[] = Object.freeze([
-  engstrom('la_muse', 'la_muse', 'La Muse (Picasso)', 'reiinakano'),
-  engstrom('rain_princess_tf', 'rain_princess', 'Rain Princess (Afremov)', 'reiinakano'),
-  engstrom('scream', 'scream', 'The Scream (Munch)', 'reiinakano'),
-  engstrom('udnie_tf', 'udnie', 'Udnie (Picabia)', 'reiinakano'),
-  engstrom('wave', 'wave', 'The Great Wave (Hokusai)', 'reiinakano'),
-  engstrom('wreck', 'wreck', 'The Shipwreck of the Minotaur (Turner)', 'reiinakano'),
+/** The pretrained teachers. Names present in both families carry a _tf / _torch suffix. */
+const REGISTRY_TEACHERS: readonly AssetEntry[] = Object.freeze([
+  engstrom('la_muse', 'la_muse', 'La Muse (Picasso)', 'reiinakano', styleImage('la_muse.jpg', 'ce6eef5e8628dc5966698e09bb545b2aed88f3e454d144e67b6d749a68e9d0c8')),
+  engstrom('rain_princess_tf', 'rain_princess', 'Rain Princess (Afremov)', 'reiinakano', styleImage('rain_princess.jpg', 'd8fc563e2e7e9476aacd03a65b30f600a3aafa609c50cee635f7232165022eb1')),
+  engstrom('scream', 'scream', 'The Scream (Munch)', 'reiinakano', styleImage('scream.jpg', '45d763b132ba2075f4ff3dd26bce7db155bb1a5574be8d1bfb7d412dae260d04')),
+  engstrom('udnie_tf', 'udnie', 'Udnie (Picabia)', 'reiinakano', styleImage('udnie.jpg', '45e510d2a53b4167a22bae12a191eea3018f82d74a2fa17b1573adc1e9dfc7f6')),
+  engstrom('wave', 'wave', 'The Great Wave (Hokusai)', 'reiinakano', styleImage('wave.jpg', '5996801da4cd28f339e73f242410a48783a5349fdf2864c89489423e7f292d79')),
+  engstrom('wreck', 'wreck', 'The Shipwreck of the Minotaur (Turner)', 'reiinakano', styleImage('wreck.jpg', 'a9077dd76f6400abe74818d9abe15a88028491f5d06f68bddb8eda2093e71f2b')),
   engstrom('mathura', 'mathura', 'Mathura', 'ml5'),
   engstrom('matilde_perez', 'matilde_perez', 'Matilde Perez', 'ml5'),
   engstrom('matta', 'matta', 'Matta', 'ml5'),
-  torch('candy', 'candy', 'Candy'),
-  torch('mosaic', 'mosaic', 'Mosaic'),
+  torch('candy', 'candy', 'Candy', styleImage('01_candy.jpg', '1af09b2c18a6674b7d88849cb87564dd77e1ce04d1517bb085449b614cc0c8d8')),
+  torch('mosaic', 'mosaic', 'Mosaic', styleImage('05_mosaic.jpg', '17698add60e1ce8618103c04e6cdddc5ac21b82181a37b7517413f36a5b785a4')),
   torch('pointilism', 'pointilism', 'Pointillism'),
-  torch('rain_princess_torch', 'rain_princess', 'Rain Princess (Afremov)'),
-  torch('udnie_torch', 'udnie', 'Udnie (Picabia)'),
-  student(
-    'starry_night',
-    'starry_night.onnx',
-    'The Starry Night (van Gogh), small student',
-    'trained by stylecast on ../shared/assets/photos/train with the VGG-19 block1-3 loss (models/README.md)',
-  ),
+  torch('rain_princess_torch', 'rain_princess', 'Rain Princess (Afremov)', styleImage('16_rain_princess.jpg', 'edc860681275f663ff23b28ade7436b34bf8ea28ae60be773f3e1c39b938e5d3')),
+  torch('udnie_torch', 'udnie', 'Udnie (Picabia)', styleImage('08_udnie.jpg', 'c3d3d4b9e325b485820d1a91df3bad591c2bab86919412e9f1b424e862cf204a')),
+]);
+
+/** The style model `stylize`, `video` and the web app use when none is named: a real-time student. */
+export const DEFAULT_MODEL = 'candy_rt';
+
+/** Every named asset: teachers, the students shipped in the package, the loss network. */
+export const REGISTRY: readonly AssetEntry[] = Object.freeze([
+  ...REGISTRY_TEACHERS,
+  ...STUDENTS.map(([name, teacher, speed]) => student(name, teacher, speed)),
   entry({
     name: 'vgg19-block1-3',
     kind: 'loss-network',

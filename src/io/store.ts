@@ -85,6 +85,22 @@ export async function resolveAsset(e: AssetEntry, opts: StoreOptions = defaultSt
   return download(e, cached, digest, opts);
 }
 
+/**
+ * A teacher's style image from the offline mirror, checked against its sha256. Style images have no
+ * download URL: artworks' copyrights vary, so only a mirror (or an explicit --style) supplies them.
+ */
+export async function resolveStyleImage(e: AssetEntry, opts: StoreOptions = defaultStore()): Promise<string> {
+  if (!e.styleImage) throw new Error(`model ${e.name} names no style image; pass --style <image>`);
+  if (!opts.mirror) throw new Error(`model ${e.name}: its style image ${e.styleImage.path} comes from the offline mirror; set STYLECAST_MIRROR or pass --style <image>`);
+  const path = join(opts.mirror, e.styleImage.path);
+  const bytes = await readFile(path).catch(() => {
+    throw new Error(`model ${e.name}: mirror ${opts.mirror} lacks ${e.styleImage!.path}; pass --style <image>`);
+  });
+  const got = sha256(bytes);
+  if (got !== e.styleImage.sha256) throw new Error(`model ${e.name}: checksum mismatch for ${path} (sha256 ${got.slice(0, 12)}..., expected ${e.styleImage.sha256.slice(0, 12)}...); the file was not used`);
+  return path;
+}
+
 async function download(e: AssetEntry, target: string, digest: string, opts: StoreOptions): Promise<string> {
   const doFetch = opts.fetch ?? fetch;
   const tmp = `${target}.${randomBytes(4).toString('hex')}.tmp`;

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { REGISTRY } from '../io/registry.js';
+import { REGISTRY, type SpeedClass } from '../io/registry.js';
 import { cacheRoot, defaultStore, type StoreOptions } from '../io/store.js';
 
 export interface CatalogRow {
@@ -13,6 +13,12 @@ export interface CatalogRow {
   /** 'bundled' (in the package), 'cached', 'mirror', 'download' (URL known), or 'missing' (needs a mirror). */
   readonly availability: 'bundled' | 'cached' | 'mirror' | 'download' | 'missing';
   readonly url: string | null;
+  /** Shipped in the package: works with no mirror and no network. */
+  readonly builtin: boolean;
+  /** Style models: 'real-time', 'balanced' or 'full'. */
+  readonly speed?: SpeedClass;
+  /** Students: the registered teacher they were compressed from. */
+  readonly teacher?: string;
 }
 
 const present = (p: string) => access(p).then(() => true, () => false);
@@ -31,7 +37,10 @@ export async function listModels(opts: StoreOptions = defaultStore()): Promise<C
             ? 'download'
             : 'missing';
       const family = e.format === 'engstrom-checkpoint' ? 'engstrom' : e.format === 'torch-manifest' ? 'torch' : e.format === 'tfjs-layers' ? 'vgg' : 'stylecast';
-      return { name: e.name, kind: e.kind, family, title: e.title, license: e.license, source: e.source, availability, url: e.url } as const;
+      return {
+        name: e.name, kind: e.kind, family, title: e.title, license: e.license, source: e.source, availability, url: e.url,
+        builtin: e.bundled === true, ...(e.speed ? { speed: e.speed } : {}), ...(e.teacher ? { teacher: e.teacher } : {}),
+      } as const;
     }),
   );
 }

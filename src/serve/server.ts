@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { dirname, extname, join, resolve, sep } from 'node:path';
-import { REGISTRY } from '../io/registry.js';
+import { DEFAULT_MODEL, REGISTRY, type SpeedClass } from '../io/registry.js';
 import { assetDigest, cacheRoot, defaultStore, type StoreOptions } from '../io/store.js';
 import { loadModel } from '../models/load.js';
 import type { LoadedModel } from '../models/modelfile.js';
@@ -28,6 +28,8 @@ export interface ModelListing {
   /** 'builtin': a registered teacher (mirror or cache); 'file': from the models directory. */
   readonly kind: 'builtin' | 'file';
   readonly license?: string;
+  /** Registered style models: 'real-time', 'balanced' or 'full' (the picker groups by it). */
+  readonly speed?: SpeedClass;
 }
 
 export interface AppServer {
@@ -57,6 +59,8 @@ const MIME: Record<string, string> = {
 
 const exists = (p: string) => access(p).then(() => true, () => false);
 
+const SPEED_ORDER: readonly SpeedClass[] = ['real-time', 'balanced', 'full'];
+
 /** Registered models that can be loaded without a network: bundled, in the cache or in the offline mirror. */
 export async function availableTeachers(store: StoreOptions): Promise<ModelListing[]> {
   const root = cacheRoot(store);
@@ -67,10 +71,12 @@ export async function availableTeachers(store: StoreOptions): Promise<ModelListi
         (await exists(join(root, 'models', `${e.name}-${assetDigest(e).slice(0, 16)}.onnx`))) ||
         (await exists(join(root, 'assets', e.path, '.verified'))) ||
         (store.mirror !== undefined && (await exists(join(store.mirror, e.path))));
-      return ok ? { id: e.name, title: e.title, kind: 'builtin' as const, license: e.license } : undefined;
+      return ok ? { id: e.name, title: e.title, kind: 'builtin' as const, license: e.license, ...(e.speed ? { speed: e.speed } : {}) } : undefined;
     }),
   );
-  return rows.filter((r) => r !== undefined);
+  // The default (a real-time student) first, so the app starts live; then fastest class first.
+  const rank = (m: ModelListing) => (m.id === DEFAULT_MODEL ? -1 : SPEED_ORDER.indexOf(m.speed ?? 'full'));
+  return rows.filter((r) => r !== undefined).sort((a, b) => rank(a) - rank(b));
 }
 
 async function fileModels(dir: string | undefined): Promise<ModelListing[]> {

@@ -17,6 +17,8 @@ export interface TrainGraphSpec {
   readonly contentLayer: string;
   readonly styleLayers: readonly string[];
   readonly weights: LossWeights;
+  /** Also output the unweighted distillation loss when its weight is 0, outside the total: a teacher-distance curve for runs that do not distill. */
+  readonly monitorDistill?: boolean;
 }
 
 /** Names of the training graph's inputs and outputs. */
@@ -35,6 +37,8 @@ export interface TrainGraph {
   readonly params: readonly string[];
   /** Loss terms with a non-zero weight, each an output 'loss.<term>', plus 'loss.total'. */
   readonly terms: readonly LossTerm[];
+  /** Terms output for monitoring only (not in the total). */
+  readonly monitored: readonly LossTerm[];
   readonly distill: boolean;
   readonly nodes: number;
 }
@@ -64,7 +68,12 @@ export function buildTrainGraph(s: TrainGraphSpec, opts: { outputY?: boolean } =
     terms.set('style', mul(styleLoss(fy, grams), s.weights.style));
   }
   if (s.weights.tv) terms.set('tv', mul(tvLoss(y), s.weights.tv));
-  if (s.weights.distill) terms.set('distill', mul(distillLoss(y, g.input(TRAIN_IO.teacher, 'float32', y.dims())), s.weights.distill));
+  const monitor = !s.weights.distill && s.monitorDistill;
+  if (s.weights.distill || monitor) {
+    const d = distillLoss(y, g.input(TRAIN_IO.teacher, 'float32', y.dims()));
+    if (s.weights.distill) terms.set('distill', mul(d, s.weights.distill));
+    else g.output(d, TRAIN_IO.loss('distill'));
+  }
   if (!terms.size) throw new Error('training: every loss weight is zero');
 
   const total = [...terms.values()].reduce((a, b) => add(a, b));
@@ -74,7 +83,7 @@ export function buildTrainGraph(s: TrainGraphSpec, opts: { outputY?: boolean } =
   const names = specs.map((p) => p.name);
   gradients(total, names.map((n) => params.get(n)!)).forEach((d, i) => g.output(d, TRAIN_IO.grad(names[i]!)));
   prune(g);
-  return { onnx: toOnnx(g), params: names, terms: [...terms.keys()], distill: terms.has('distill'), nodes: g.nodes.length };
+  return { onnx: toOnnx(g), params: names, terms: [...terms.keys()], monitored: monitor ? ['distill'] : [], distill: terms.has('distill') || Boolean(monitor), nodes: g.nodes.length };
 }
 
 /** A graph mapping a style image [1, 3, H, W] (RGB 0..255) to its Grams 'gram.<layer>' at the given layers. */

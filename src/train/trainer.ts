@@ -3,9 +3,10 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { f32, type Tensor } from '../graph/tensor.js';
-import { readModelFile, writeModelFile } from '../models/modelfile.js';
+import { loadModel } from '../models/load.js';
+import { writeModelFile, type ModelInfo } from '../models/modelfile.js';
 import { loadVgg } from '../models/importers/vgg.js';
-import { PRESETS, paramSpecs, randomWeights, type TransformerConfig } from '../models/transformer.js';
+import { checkWeights, PRESETS, paramSpecs, randomWeights, type TransformerConfig, type Weights } from '../models/transformer.js';
 import { defaultLayers, type VggWeights } from '../models/vgg.js';
 import { createSession, type Session } from '../runtime/ort.js';
 import { adamState, adamStep, DEFAULT_ADAM, globalNorm, scheduledLr, type AdamOptions, type AdamState, type LrSchedule } from './adam.js';
@@ -40,8 +41,12 @@ export interface TrainOptions {
   readonly styleLayers?: readonly string[];
   /** Loss weights; defaults from defaultLossWeights(vgg.preprocess). */
   readonly weights?: Partial<LossWeights>;
-  /** Teacher model file for the distillation term (needed when weights.distill > 0). */
+  /** Teacher for the distillation term (needed when weights.distill > 0; with weight 0 its distance is only logged): a registered name or a model file. */
   readonly teacher?: string;
+  /** Starting parameters (e.g. transfer-initialized from a teacher); random from `seed` when omitted. */
+  readonly init?: Weights;
+  /** Metadata for the final model file: overrides the defaults and adds to the provenance. */
+  readonly info?: Partial<Omit<ModelInfo, 'provenance'>> & { readonly provenance?: Readonly<Record<string, unknown>> };
   /** Longer side of the style image when its Grams are computed. Defaults to `size`. */
   readonly styleSize?: number;
   readonly adam?: Partial<AdamOptions>;
@@ -177,7 +182,9 @@ export async function train(o: TrainOptions, onEvent: (e: TrainEvent) => void = 
     position = resumed.position;
     history = [...resumed.history];
   } else {
-    for (const [k, t] of randomWeights(config, seed)) params.set(k, t.data);
+    if (o.init) checkWeights(config, o.init);
+    // Copies: Adam updates parameters in place and the caller's weights must stay as given.
+    for (const [k, t] of o.init ?? randomWeights(config, seed)) params.set(k, Float32Array.from(t.data));
     adam = adamState(params);
   }
   const dims = new Map(paramSpecs(config).map((p) => [p.name, p.dims]));
@@ -190,9 +197,10 @@ export async function train(o: TrainOptions, onEvent: (e: TrainEvent) => void = 
     await s.release();
     return out;
   })();
-  const graph = buildTrainGraph({ config, batch, height: size, width: size, vgg, contentLayer, styleLayers, weights });
+  // With a teacher but no distillation weight, the distance to the teacher is still logged (outside the total).
+  const graph = buildTrainGraph({ config, batch, height: size, width: size, vgg, contentLayer, styleLayers, weights, monitorDistill: Boolean(o.teacher) });
   const session = await createSession(graph.onnx, threads);
-  const teacher: Session | undefined = o.teacher ? await createSession((await readModelFile(o.teacher)).onnx, threads) : undefined;
+  const teacher: Session | undefined = o.teacher ? await createSession((await loadModel(o.teacher)).onnx, threads) : undefined;
 
   const loader = await ImageLoader.open(o.content, {
     size, batch, seed, prefetch: o.prefetch ?? 2, ...(position ? { start: position } : {}),
@@ -224,7 +232,7 @@ export async function train(o: TrainOptions, onEvent: (e: TrainEvent) => void = 
       const out = await session.run(feeds);
 
       const losses: Record<string, number> = {};
-      for (const term of [...graph.terms, 'total' as const]) losses[term] = out[TRAIN_IO.loss(term)]!.data[0] as number;
+      for (const term of [...graph.terms, ...graph.monitored, 'total' as const]) losses[term] = out[TRAIN_IO.loss(term)]!.data[0] as number;
       const grads = new Map(graph.params.map((p) => [p, out[TRAIN_IO.grad(p)]!.data as Float32Array]));
       const norm = globalNorm(grads.values());
       const badTerm = Object.entries(losses).find(([, v]) => !Number.isFinite(v));
@@ -268,7 +276,9 @@ export async function train(o: TrainOptions, onEvent: (e: TrainEvent) => void = 
       source: 'trained with stylecast train',
       license: 'as the style image and training photos',
       inputRange: [0, 255],
+      ...o.info,
       provenance: {
+        ...o.info?.provenance,
         styleImage: basename(o.style),
         styleSha256: styleSha,
         content: o.content,

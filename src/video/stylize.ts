@@ -3,6 +3,7 @@
  * worker thread), encode with the source's audio and frame rate. Progress arrives as typed events.
  */
 import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { DEFAULT_MODEL } from '../io/registry.js';
 import { decodeVideo, encodeVideo, muxerFor, probeVideo, readRawFrames, type DecodeStats, type EncodeStats, type FrameEncoder, type VideoInfo } from '../io/video.js';
 import { loadModel } from '../models/load.js';
 import type { LoadedModel } from '../models/modelfile.js';
@@ -12,7 +13,7 @@ import { runPipeline, type PipelineEvent, type PipelineStats, type ShapePolicy }
 import { WorkerStylizer, type FrameStylizer, type StylizerTiming } from '../runtime/worker.js';
 
 export interface VideoOptions {
-  /** Registered model name, stylecast .onnx path, or a loaded model. Defaults to 'candy'. */
+  /** Registered model name, stylecast .onnx path, or a loaded model. Defaults to the real-time student DEFAULT_MODEL. */
   readonly model?: string | LoadedModel;
   /** Frame size to stylize and write (source frames are scaled by ffmpeg). Defaults to the source's. */
   readonly size?: { readonly width: number; readonly height: number };
@@ -112,7 +113,7 @@ async function* checked(frames: AsyncIterable<RawImage>, stats: DecodeStats, nam
 export async function stylizeVideo(input: string, output: string, opts: VideoOptions = {}): Promise<VideoResult> {
   const fromStdin = input === '-';
   const muxer = muxerFor(output, opts.format);
-  const model = opts.stylizer ? undefined : typeof opts.model === 'object' ? opts.model : await loadModel(opts.model ?? 'candy');
+  const model = opts.stylizer ? undefined : typeof opts.model === 'object' ? opts.model : await loadModel(opts.model ?? DEFAULT_MODEL);
   const stdin = opts.stdin ?? process.stdin;
 
   let source: VideoInfo;

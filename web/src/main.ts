@@ -10,7 +10,16 @@ interface ModelEntry {
   readonly id: string;
   readonly title: string;
   readonly kind: string;
+  /** Registered models: 'real-time', 'balanced' or 'full'; files from --models have none. */
+  readonly speed?: string;
 }
+
+/** Picker groups, in the server's order (fastest first): the speed class says what to expect live. */
+const SPEED_LABELS: Readonly<Record<string, string>> = {
+  'real-time': 'Real-time (~30 fps on a laptop CPU)',
+  balanced: 'Balanced',
+  full: 'Full quality (slow: ~3 fps)',
+};
 
 interface Frame {
   readonly seq: number;
@@ -417,14 +426,18 @@ async function loadModelList(): Promise<void> {
     show('model', 'no-models', 'No styles available: run stylecast serve with STYLECAST_MIRROR set or with --models DIR holding .onnx files.');
     return;
   }
-  ui.style.replaceChildren(
-    ...models.map((m) => {
-      const o = document.createElement('option');
-      o.value = m.id;
-      o.textContent = m.title;
-      return o;
-    }),
-  );
+  const groups = new Map<string, HTMLOptGroupElement>();
+  for (const m of models) {
+    const label = m.speed ? (SPEED_LABELS[m.speed] ?? m.speed) : 'Your models';
+    let g = groups.get(label);
+    if (!g) groups.set(label, (g = Object.assign(document.createElement('optgroup'), { label })));
+    const o = document.createElement('option');
+    o.value = m.id;
+    o.textContent = m.speed ? `${m.title} · ${m.speed}` : m.title;
+    o.dataset.speed = m.speed ?? '';
+    g.append(o);
+  }
+  ui.style.replaceChildren(...groups.values());
   const wanted = params.get('model');
   const first = wanted && models.some((m) => m.id === wanted) ? wanted : models[0]!.id;
   ui.style.value = first;

@@ -1,0 +1,52 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { compress, DEFAULT_DISTILL_WEIGHT } from '../compress/index.js';
+import { addArchitectureOptions, addTrainingOptions, architectureChanges, choice, number, reporter, runOptions, type TrainingFlags } from './training.js';
+
+interface Flags extends TrainingFlags {
+  teacher: string;
+  style?: string;
+  dropBlocks?: number[];
+  init: 'transfer' | 'random';
+}
+
+const blockList = (value: string): number[] =>
+  value.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected comma-separated block indices from 0, got '${value}'`);
+    return n;
+  });
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('compress')
+    .description('compress a teacher into a small student: drop residual blocks, narrow, start from the teacher\'s weights, distill')
+    .requiredOption('--teacher <name|model.onnx>', 'teacher: a registered name or a stylecast model file')
+    .option('--style <image>', 'style image for the style loss (defaults to the registered teacher\'s, from the mirror)')
+    .option('--content <dir>', 'folder of content photos (defaults to $STYLECAST_MIRROR/photos/train)')
+    .option('--drop-blocks <list>', 'teacher residual blocks to remove, 0-based (defaults to the middle three: 1,2,3)', blockList)
+    .option('--init <kind>', 'transfer (from the teacher) or random', choice('transfer', 'random'), 'transfer');
+  addArchitectureOptions(cmd);
+  addTrainingOptions(cmd)
+    .option('--distill-weight <w>', `weight of MSE(student, teacher) on 0..255 (defaults to ${DEFAULT_DISTILL_WEIGHT}; 0 turns it off)`, number)
+    .action(async (f: Flags) => {
+      const content = f.content ?? (process.env.STYLECAST_MIRROR ? `${process.env.STYLECAST_MIRROR}/photos/train` : undefined);
+      if (!content) throw new Error('no training photos: pass --content <dir> or set STYLECAST_MIRROR');
+      const changes = architectureChanges(f);
+      const report = reporter(f);
+      await compress(
+        {
+          ...runOptions({ ...f, content }),
+          teacher: f.teacher,
+          initFrom: f.init,
+          ...(f.style ? { style: f.style } : {}),
+          ...(f.dropBlocks ? { dropBlocks: f.dropBlocks } : {}),
+          ...(Object.keys(changes).length ? { changes } : {}),
+        },
+        (e) => {
+          if (e.type !== 'transfer') return report(e);
+          const fresh = e.report.fresh.length ? `; fresh: ${e.report.fresh.join(', ')}` : '';
+          process.stderr.write(`student: width ${e.config.width}, ${e.config.blocks} blocks, kernels ${e.config.firstKernel}/${e.config.lastKernel}; ${e.report.copied.size} tensors from the teacher${fresh}\n`);
+        },
+      );
+    });
+}

@@ -1,0 +1,77 @@
+import { basename } from 'node:path';
+import { findEntry } from '../io/registry.js';
+import { defaultStore, resolveStyleImage } from '../io/store.js';
+import { isModelPath, loadModel } from '../models/load.js';
+import { randomWeights, type TransformerConfig } from '../models/transformer.js';
+import { train, type TrainEvent, type TrainOptions, type TrainResult } from '../train/trainer.js';
+import { studentConfig, transferWeights, type TransferReport } from './transfer.js';
+
+export { channelImportance, defaultDropBlocks, studentConfig, transferWeights, type CompressSpec, type TransferReport } from './transfer.js';
+
+/** A compression run: a student derived from a teacher, then distillation training. */
+export interface CompressOptions extends Omit<TrainOptions, 'style' | 'config' | 'init' | 'teacher'> {
+  /** Registered teacher name or stylecast model file. */
+  readonly teacher: string;
+  /** Style image for the style loss; defaults to the registered teacher's (from the mirror). */
+  readonly style?: string;
+  /** Teacher residual blocks to remove (0-based); defaults to the middle three. */
+  readonly dropBlocks?: readonly number[];
+  /** Other architecture changes: width, kernels, head... */
+  readonly changes?: Partial<Omit<TransformerConfig, 'blocks'>>;
+  /** 'transfer' (default): start from the teacher's weights; 'random': from scratch, for comparison. */
+  readonly initFrom?: 'transfer' | 'random';
+}
+
+/** Distillation on by default: the student learns the teacher's output as well as the perceptual losses. */
+export const DEFAULT_DISTILL_WEIGHT = 1;
+
+/**
+ * Compress a teacher into a student (Baumli et al.): drop residual blocks (and narrow, shrink kernels
+ * as asked), initialize from the teacher, then train with distillation + content + style (+ TV).
+ */
+export async function compress(
+  o: CompressOptions,
+  onEvent: (e: TrainEvent | { type: 'transfer'; config: TransformerConfig; report: TransferReport }) => void = () => {},
+): Promise<TrainResult> {
+  const teacher = await loadModel(o.teacher);
+  const style = o.style ?? (await isModelPath(o.teacher) ? undefined : await resolveStyleImage(findEntry(o.teacher), defaultStore()));
+  if (!style) throw new Error(`--teacher ${o.teacher}: a model file names no style image; pass --style <image>`);
+  const { config, keptBlocks } = studentConfig(teacher.config, { ...(o.dropBlocks ? { dropBlocks: o.dropBlocks } : {}), ...(o.changes ? { changes: o.changes } : {}) });
+  const seed = o.seed ?? 0;
+  const initFrom = o.initFrom ?? 'transfer';
+  let init;
+  let report: TransferReport | undefined;
+  if (!o.resume) {
+    if (initFrom === 'transfer') {
+      ({ weights: init, report } = transferWeights(teacher.config, teacher.weights, config, keptBlocks, seed));
+      onEvent({ type: 'transfer', config, report });
+    } else {
+      init = randomWeights(config, seed);
+    }
+  }
+  const name = basename(o.output).replace(/\.[^.]*$/, '');
+  return train(
+    {
+      ...o,
+      style,
+      config,
+      teacher: o.teacher,
+      weights: { distill: DEFAULT_DISTILL_WEIGHT, ...o.weights },
+      ...(init ? { init } : {}),
+      info: {
+        name,
+        style: teacher.info.style,
+        source: `compressed from ${teacher.info.name} by stylecast compress (${initFrom} init, distillation)`,
+        license: teacher.info.license,
+        provenance: {
+          teacher: teacher.info.name,
+          teacherSha256: teacher.sha256,
+          init: initFrom,
+          keptBlocks,
+          ...(report ? { channels: Object.fromEntries(report.channels), freshTensors: report.fresh } : {}),
+        },
+      },
+    },
+    onEvent,
+  );
+}
