@@ -26,7 +26,8 @@ interface Case {
 }
 
 const CASES: readonly Case[] = [
-  { name: 'tiny w8 b1', config: { ...PRESETS.torch, width: 8, blocks: 1 }, size: [640, 480], seconds: 15, frames: 40 },
+  // The built-in real-time students' architecture (models/README.md).
+  { name: 'real-time student w8 b2 k3/3', config: { ...PRESETS.torch, width: 8, blocks: 2, firstKernel: 3, lastKernel: 3, head: 'tanh' }, size: [640, 480], seconds: 15, frames: 60 },
   { name: 'student w16 b3', config: { ...PRESETS.torch, width: 16, blocks: 3 }, size: [640, 480], seconds: 20, frames: 20 },
   { name: 'teacher w32 b5 (torch)', config: PRESETS.torch, size: [320, 240], seconds: 25, frames: 10 },
   { name: 'teacher w32 b5 (torch)', config: PRESETS.torch, size: [640, 480], seconds: 30, frames: 5 },
