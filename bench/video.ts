@@ -4,6 +4,7 @@
  * `npx tsx bench/video.ts` or through `npm run bench -- video`. Needs STYLECAST_MIRROR for clips and the teacher.
  */
 import { execFileSync } from 'node:child_process';
+import { DEFAULT_MODEL } from '../src/io/registry.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,8 +22,8 @@ const CLIP = process.env.STYLECAST_BENCH_CLIP ?? 'video/asl_book.mkv';
 /** Frames per model: the teacher runs ~0.5-2 s/frame here, so it gets a shorter cut. */
 const FRAMES = { student: Number(process.env.STYLECAST_BENCH_STUDENT_FRAMES ?? 110), teacher: Number(process.env.STYLECAST_BENCH_TEACHER_FRAMES ?? 24) };
 
-/** The student this project trained and ships (models/), registered as 'starry_night'. */
-const STUDENT = 'starry_night';
+/** The default real-time student this project ships (models/). */
+const STUDENT = DEFAULT_MODEL;
 
 async function inferenceOnlyFps(model: LoadedModel, frames: readonly RawImage[]): Promise<number> {
   const s = await Stylizer.create(model, { batchSize: 1 });

@@ -1,4 +1,5 @@
 import { cpus, loadavg } from 'node:os';
+import { inferenceOnnx } from '../models/inference.js';
 import sharp from 'sharp';
 import type { Tensor } from '../graph/tensor.js';
 import { REGISTRY, type AssetEntry } from '../io/registry.js';
@@ -271,7 +272,7 @@ export async function evaluate(o: EvalOptions, onEvent: (e: EvalEvent) => void =
   const sums = new Map<Entry, { psnr: number[]; ssim: number[]; losses: PerceptualLosses[] }>();
   try {
     const specs = [...o.models.map((spec, i) => ({ spec, role: 'model' as const, model: models[i]! })), ...(refModel ? [{ spec: reference!.spec, role: 'reference' as const, model: refModel }] : [])];
-    for (const s of specs) entries.push({ ...s, session: await createSession(s.model.onnx, { threads }) });
+    for (const s of specs) entries.push({ ...s, session: await createSession(inferenceOnnx(s.model), { threads }) });
     for (const e of entries) sums.set(e, { psnr: [], ssim: [], losses: [] });
     onEvent({ type: 'start', photos: files.length, models: o.models.length, losses: !!meter });
 

@@ -1,6 +1,6 @@
-import { Graph, type OpDef, type Value } from '../graph/graph.js';
+import { Graph, type Value } from '../graph/graph.js';
 import { f32, type Tensor } from '../graph/tensor.js';
-import { add, conv, convTranspose, instanceNorm, mul, pad2d, relu, reshape, tanh, upsampleNearest } from '../ops/index.js';
+import { add, conv, convTranspose, depthToSpace, instanceNorm, mul, pad2d, relu, reshape, reshapeLike, spaceToDepth, tanh, upsampleNearest } from '../ops/index.js';
 import { checkWeights, type BuildOptions, type TransformerConfig, type Weights } from './transformer.js';
 
 /**
@@ -45,46 +45,6 @@ export function halfResUnsupported(c: TransformerConfig): string | undefined {
     return `reflect padding with ${c.firstKernel}x${c.firstKernel}/${c.lastKernel}x${c.lastKernel} end kernels (the rewrite needs end kernels <= 3 with reflect padding)`;
   }
   return undefined;
-}
-
-// ---- Ops this rewrite needs (standard ONNX, inference only: no gradient rules) ----
-
-const DEPTH_TO_SPACE: OpDef<{ readonly blocksize: number; readonly mode: string }> = {
-  type: 'DepthToSpace',
-  attrKinds: { blocksize: 'int', mode: 'string' },
-  infer: ([x], a) => {
-    const [n, c, h, w] = x!.shape;
-    const b = a.blocksize;
-    const up = (d: typeof h) => (typeof d === 'number' ? d * b : null);
-    return [{ dtype: x!.dtype, shape: [n!, typeof c === 'number' ? c / (b * b) : null, up(h), up(w)] }];
-  },
-};
-
-const SPACE_TO_DEPTH: OpDef<{ readonly blocksize: number }> = {
-  type: 'SpaceToDepth',
-  attrKinds: { blocksize: 'int' },
-  infer: ([x], a) => {
-    const [n, c, h, w] = x!.shape;
-    const b = a.blocksize;
-    for (const d of [h, w]) if (typeof d === 'number' && d % b) throw new Error(`SpaceToDepth: spatial size ${d} is not a multiple of ${b}`);
-    const down = (d: typeof h) => (typeof d === 'number' ? d / b : null);
-    return [{ dtype: x!.dtype, shape: [n!, typeof c === 'number' ? c * b * b : null, down(h), down(w)] }];
-  },
-};
-
-const SHAPE: OpDef = { type: 'Shape', attrKinds: {}, infer: ([x]) => [{ dtype: 'int64', shape: [x!.shape.length] }] };
-
-/** Phase tensor -> full resolution: channel 4c + 2i + j goes to pixel (2h + i, 2w + j) of channel c (mode CRD). */
-export const depthToSpace = (x: Value): Value => x.graph.apply(DEPTH_TO_SPACE, [x], { blocksize: 2, mode: 'CRD' })[0]!;
-
-/** Full resolution -> phase tensor in ONNX SpaceToDepth's order: pixel (2h + i, 2w + j) of channel c goes to channel (2i + j) C + c. */
-export const spaceToDepth = (x: Value): Value => x.graph.apply(SPACE_TO_DEPTH, [x], { blocksize: 2 })[0]!;
-
-/** Reshape x to ref's runtime shape (symbolic dims stay symbolic). */
-function reshapeLike(x: Value, ref: Value): Value {
-  const shape = ref.graph.apply(SHAPE, [ref], {})[0]!;
-  const def: OpDef = { type: 'Reshape', attrKinds: {}, infer: () => [{ dtype: x.dtype, shape: ref.shape }] };
-  return x.graph.apply(def, [x, shape], {})[0]!;
 }
 
 // ---- Phase weights ----

@@ -305,3 +305,43 @@ function sliceGrad(dy: Value, inputs: readonly (Value | undefined)[]): Value {
   });
   return g;
 }
+
+// ---- Space <-> depth (standard ONNX; inference only: no gradient rules) ----
+
+const DEPTH_TO_SPACE: OpDef<{ readonly blocksize: number; readonly mode: string }> = {
+  type: 'DepthToSpace',
+  attrKinds: { blocksize: 'int', mode: 'string' },
+  infer: ([x], a) => {
+    const [n, c, h, w] = x!.shape;
+    const b = a.blocksize;
+    const up = (d: typeof h) => (typeof d === 'number' ? d * b : null);
+    return [{ dtype: x!.dtype, shape: [n!, typeof c === 'number' ? c / (b * b) : null, up(h), up(w)] }];
+  },
+};
+
+const SPACE_TO_DEPTH: OpDef<{ readonly blocksize: number }> = {
+  type: 'SpaceToDepth',
+  attrKinds: { blocksize: 'int' },
+  infer: ([x], a) => {
+    const [n, c, h, w] = x!.shape;
+    const b = a.blocksize;
+    for (const d of [h, w]) if (typeof d === 'number' && d % b) throw new Error(`SpaceToDepth: spatial size ${d} is not a multiple of ${b}`);
+    const down = (d: typeof h) => (typeof d === 'number' ? d / b : null);
+    return [{ dtype: x!.dtype, shape: [n!, typeof c === 'number' ? c * b * b : null, down(h), down(w)] }];
+  },
+};
+
+const SHAPE: OpDef = { type: 'Shape', attrKinds: {}, infer: ([x]) => [{ dtype: 'int64', shape: [x!.shape.length] }] };
+
+/** Phase tensor -> full resolution: channel 4c + 2i + j goes to pixel (2h + i, 2w + j) of channel c (mode CRD). */
+export const depthToSpace = (x: Value): Value => x.graph.apply(DEPTH_TO_SPACE, [x], { blocksize: 2, mode: 'CRD' })[0]!;
+
+/** Full resolution -> phase tensor in ONNX SpaceToDepth's order: pixel (2h + i, 2w + j) of channel c goes to channel (2i + j) C + c. */
+export const spaceToDepth = (x: Value): Value => x.graph.apply(SPACE_TO_DEPTH, [x], { blocksize: 2 })[0]!;
+
+/** Reshape x to ref's runtime shape (symbolic dims stay symbolic). */
+export function reshapeLike(x: Value, ref: Value): Value {
+  const shape = ref.graph.apply(SHAPE, [ref], {})[0]!;
+  const def: OpDef = { type: 'Reshape', attrKinds: {}, infer: () => [{ dtype: x.dtype, shape: ref.shape }] };
+  return x.graph.apply(def, [x, shape], {})[0]!;
+}

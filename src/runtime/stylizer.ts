@@ -1,4 +1,5 @@
 import type { LoadedModel } from '../models/modelfile.js';
+import { inferenceOnnx } from '../models/inference.js';
 import { imagesToTensor, sizeBatches, tensorToImage, type RawImage } from './image.js';
 import { createSession, type Session, type SessionOptions } from './ort.js';
 
@@ -11,11 +12,11 @@ export interface StylizerOptions extends SessionOptions {
 const sessions = new Map<string, Promise<Session>>();
 
 function sessionFor(model: LoadedModel, opts: SessionOptions): Promise<Session> {
-  if (opts.profilePrefix) return createSession(model.onnx, opts);
+  if (opts.profilePrefix) return createSession(inferenceOnnx(model), opts);
   const key = `${model.sha256}:${opts.threads ?? 0}`;
   let s = sessions.get(key);
   if (!s) {
-    s = createSession(model.onnx, opts);
+    s = createSession(inferenceOnnx(model), opts);
     s.catch(() => sessions.delete(key));
     sessions.set(key, s);
   }

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { inferenceOnnx } from '../models/inference.js';
 import type { Tensor } from '../graph/tensor.js';
 import type { LoadedModel } from '../models/modelfile.js';
 import { imagesToTensor, sizeBatches, tensorToImage, type RawImage } from './image.js';
@@ -87,7 +88,7 @@ export class WorkerStylizer implements FrameStylizer {
         onError = (e) => reject(new Error(`inference worker failed: ${e.message}`));
         onExit = (code) => reject(new Error(`inference worker exited (code ${code})`));
         worker.on('message', onMsg).on('error', onError).on('exit', onExit);
-        const init: ToWorker = { type: 'init', onnx: model.onnx, ...(opts.threads ? { threads: opts.threads } : {}) };
+        const init: ToWorker = { type: 'init', onnx: inferenceOnnx(model), ...(opts.threads ? { threads: opts.threads } : {}) };
         worker.postMessage(init);
       });
     } catch (e) {

@@ -7,6 +7,7 @@ import { dirname, extname, join, resolve, sep } from 'node:path';
 import { DEFAULT_MODEL, REGISTRY, type SpeedClass } from '../io/registry.js';
 import { assetDigest, cacheRoot, defaultStore, type StoreOptions } from '../io/store.js';
 import { loadModel } from '../models/load.js';
+import { inferenceOnnx } from '../models/inference.js';
 import type { LoadedModel } from '../models/modelfile.js';
 import { WEB_DIST } from './build.js';
 
@@ -168,14 +169,15 @@ export async function startServer(opts: ServeOptions = {}): Promise<AppServer> {
         if (e instanceof HttpError) throw e;
         throw new HttpError(422, (e as Error).message.split('\n')[0]!);
       }
+      const onnx = inferenceOnnx(model);
       res.writeHead(200, {
         'Content-Type': MIME['.onnx']!,
-        'Content-Length': model.onnx.byteLength,
+        'Content-Length': onnx.byteLength,
         'Cache-Control': 'no-cache',
         'X-Stylecast-Stride': String(model.stride),
         'X-Stylecast-Min-Side': String(model.minSide),
       });
-      res.end(req.method === 'HEAD' ? undefined : model.onnx);
+      res.end(req.method === 'HEAD' ? undefined : onnx);
       return;
     }
     if (path.startsWith('/ort/')) {

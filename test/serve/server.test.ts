@@ -4,6 +4,8 @@ import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_MODEL, REGISTRY } from '../../src/io/registry.js';
+import { inferenceOnnx } from '../../src/models/inference.js';
 import { encodeModel } from '../../src/models/modelfile.js';
 import { isStale } from '../../src/serve/build.js';
 import { startServer, type AppServer } from '../../src/serve/server.js';
@@ -67,16 +69,16 @@ test('refuses paths that climb out of the app and methods other than GET', async
 test('lists the models directory, then the bundled models', async () => {
   const res = await get('/api/models');
   assert.equal(res.status, 200);
-  const { models } = (await res.json()) as { models: { id: string; kind: string }[] };
-  // No mirror or cache here, so of the registered models only those shipped in the package appear.
+  const { models } = (await res.json()) as { models: { id: string; kind: string; speed?: string }[] };
+  // No mirror or cache here, so of the registered models only those shipped in the package appear:
+  // the default student first (the app starts with it), then the other real-time students.
+  const bundled = REGISTRY.filter((e) => e.bundled).map((e) => e.name);
+  assert.ok(bundled.length >= 6);
   assert.deepEqual(
     models.map((m) => [m.id, m.kind]),
-    [
-      ['broken', 'file'],
-      ['tiny', 'file'],
-      ['starry_night', 'builtin'],
-    ],
+    [['broken', 'file'], ['tiny', 'file'], [DEFAULT_MODEL, 'builtin'], ...bundled.filter((n) => n !== DEFAULT_MODEL).map((n) => [n, 'builtin'])],
   );
+  assert.ok(models.filter((m) => m.kind === 'builtin').every((m) => m.speed === 'real-time'));
 });
 
 test('serves model bytes with the padding the network needs', async () => {
@@ -84,7 +86,7 @@ test('serves model bytes with the padding the network needs', async () => {
   assert.equal(res.status, 200);
   assert.equal(res.headers.get('x-stylecast-stride'), String(model.stride));
   assert.equal(res.headers.get('x-stylecast-min-side'), String(model.minSide));
-  assert.ok(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(model.onnx)));
+  assert.ok(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(inferenceOnnx(model))));
 });
 
 test('model errors are one line naming the problem', async () => {
