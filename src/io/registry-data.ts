@@ -796,6 +796,6 @@ export const FILE_HASHES: Readonly<Record<string, Record<string, string>>> = {
     "model.json": "e10a0fe711533cb219be3b7924013a355a96175e599c6f0b469764e5daed79bc"
   },
   "models": {
-    "starry_night.onnx": "2fb7fc69cdc6503ee84c45e23763ed226bb5a66ce819471c11150cb029a472cb"
+    "candy_rt.onnx": "e13666605bf26c511ad201520424870abd720a4f876562e16df9e586f677c10b"
   }
 };

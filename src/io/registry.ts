@@ -48,7 +48,9 @@ function entry(e: Omit<AssetEntry, 'files'>): AssetEntry {
 }
 
 /** Students shipped in models/: [name, teacher, speed class]. */
-const STUDENTS: readonly (readonly [string, string, SpeedClass])[] = [];
+const STUDENTS: readonly (readonly [string, string, SpeedClass])[] = [
+  ['candy_rt', 'candy', 'real-time'],
+];
 
 const styleImage = (file: string, sha256: string) => ({ styleImage: Object.freeze({ path: `images/styles/${file}`, sha256 }) });
 
