@@ -796,6 +796,7 @@ export const FILE_HASHES: Readonly<Record<string, Record<string, string>>> = {
     "model.json": "e10a0fe711533cb219be3b7924013a355a96175e599c6f0b469764e5daed79bc"
   },
   "models": {
-    "candy_rt.onnx": "e13666605bf26c511ad201520424870abd720a4f876562e16df9e586f677c10b"
+    "candy_rt.onnx": "e13666605bf26c511ad201520424870abd720a4f876562e16df9e586f677c10b",
+    "la_muse_rt.onnx": "da357eae6dec5af522e7451c16fec50c95a06e56357ffe48e28cd2d08417b433"
   }
 };

@@ -50,6 +50,7 @@ function entry(e: Omit<AssetEntry, 'files'>): AssetEntry {
 /** Students shipped in models/: [name, teacher, speed class]. */
 const STUDENTS: readonly (readonly [string, string, SpeedClass])[] = [
   ['candy_rt', 'candy', 'real-time'],
+  ['la_muse_rt', 'la_muse', 'real-time'],
 ];
 
 const styleImage = (file: string, sha256: string) => ({ styleImage: Object.freeze({ path: `images/styles/${file}`, sha256 }) });
