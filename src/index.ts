@@ -25,6 +25,10 @@ export {
 export { encodeModel, decodeModel, readModelFile, writeModelFile, toLoaded, type StyleModel, type LoadedModel, type ModelInfo, type QuantizationInfo } from './models/modelfile.js';
 export { quantizeModel, type QuantizeOptions, type QuantizedPrecision, type CalibrationPhotos } from './models/quantize.js';
 export { calibrate } from './runtime/calibrate.js';
+export { compress, studentConfig, transferWeights, channelImportance, defaultDropBlocks, DEFAULT_DISTILL_WEIGHT, type CompressOptions, type CompressSpec, type TransferReport } from './compress/index.js';
+export { inferenceOnnx } from './models/inference.js';
+export { buildHalfResTransformer } from './models/halfres.js';
+export { DEFAULT_MODEL, type SpeedClass } from './io/registry.js';
 export { loadModel, importTeacher } from './models/load.js';
 export { listModels, type CatalogRow } from './models/catalog.js';
 export { importEngstrom } from './models/importers/engstrom.js';
