@@ -51,6 +51,7 @@ function entry(e: Omit<AssetEntry, 'files'>): AssetEntry {
 const STUDENTS: readonly (readonly [string, string, SpeedClass])[] = [
   ['candy_rt', 'candy', 'real-time'],
   ['la_muse_rt', 'la_muse', 'real-time'],
+  ['mosaic_rt', 'mosaic', 'real-time'],
 ];
 
 const styleImage = (file: string, sha256: string) => ({ styleImage: Object.freeze({ path: `images/styles/${file}`, sha256 }) });
