@@ -52,6 +52,7 @@ const STUDENTS: readonly (readonly [string, string, SpeedClass])[] = [
   ['candy_rt', 'candy', 'real-time'],
   ['la_muse_rt', 'la_muse', 'real-time'],
   ['mosaic_rt', 'mosaic', 'real-time'],
+  ['wave_rt', 'wave', 'real-time'],
 ];
 
 const styleImage = (file: string, sha256: string) => ({ styleImage: Object.freeze({ path: `images/styles/${file}`, sha256 }) });
