@@ -53,6 +53,7 @@ const STUDENTS: readonly (readonly [string, string, SpeedClass])[] = [
   ['la_muse_rt', 'la_muse', 'real-time'],
   ['mosaic_rt', 'mosaic', 'real-time'],
   ['wave_rt', 'wave', 'real-time'],
+  ['udnie_rt', 'udnie_torch', 'real-time'],
 ];
 
 const styleImage = (file: string, sha256: string) => ({ styleImage: Object.freeze({ path: `images/styles/${file}`, sha256 }) });
