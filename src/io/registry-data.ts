@@ -799,6 +799,7 @@ export const FILE_HASHES: Readonly<Record<string, Record<string, string>>> = {
     "candy_rt.onnx": "e13666605bf26c511ad201520424870abd720a4f876562e16df9e586f677c10b",
     "la_muse_rt.onnx": "da357eae6dec5af522e7451c16fec50c95a06e56357ffe48e28cd2d08417b433",
     "mosaic_rt.onnx": "8f4ec74571bd776cfddbac01c0a2e5325e19359654d991385461f3c2f283e4c1",
+    "scream_rt.onnx": "6e963f8091a73ab1d75b9b9a5d1368e968f355cdc5f7b73192ba19c8d2125a37",
     "udnie_rt.onnx": "a1a453098bba764d2b86410afef80dd2bc4ded954dba18eb8a61f7e49209e6c0",
     "wave_rt.onnx": "bd1fc60e8934b89fe706e05cdc0f935a640a5ee752d681c5dfaf655235d5163f"
   }

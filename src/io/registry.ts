@@ -54,6 +54,7 @@ const STUDENTS: readonly (readonly [string, string, SpeedClass])[] = [
   ['mosaic_rt', 'mosaic', 'real-time'],
   ['wave_rt', 'wave', 'real-time'],
   ['udnie_rt', 'udnie_torch', 'real-time'],
+  ['scream_rt', 'scream', 'real-time'],
 ];
 
 const styleImage = (file: string, sha256: string) => ({ styleImage: Object.freeze({ path: `images/styles/${file}`, sha256 }) });
