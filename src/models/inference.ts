@@ -20,7 +20,7 @@ export function inferenceOnnx(model: LoadedModel): Uint8Array {
   let bytes = cache.get(model);
   if (!bytes) {
     const rewrite = model.precision === 'fp32' && model.config.width <= HALFRES_MAX_WIDTH && !halfResUnsupported(model.config);
-    bytes = rewrite ? toOnnx(buildHalfResTransformer(model.config, model.weights)) : model.onnx;
+    bytes = rewrite ? toOnnx(buildHalfResTransformer(model.config, model.weights, { phaseDeconv1: true })) : model.onnx;
     cache.set(model, bytes);
   }
   return bytes;
