@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { styleTensor } from '../train/trainer.js';
 import { Graph } from '../graph/graph.js';
 import { toOnnx } from '../graph/onnx.js';
 import { f32, type Tensor } from '../graph/tensor.js';
@@ -45,16 +45,7 @@ export function buildLossGraph(vgg: VggWeights, contentLayer: string, styleLayer
  */
 export async function readStyleTensor(path: string, side: number): Promise<Tensor<'float32'>> {
   if (!Number.isInteger(side) || side < 1) throw new Error(`--style-size must be a positive integer, got ${side}`);
-  let raw;
-  try {
-    raw = await sharp(path).rotate().resize(side, side, { fit: 'inside' }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  } catch (e) {
-    throw new Error(`style image ${path}: ${(e as Error).message.split('\n')[0]}`);
-  }
-  const { width: w, height: h } = raw.info;
-  const t = f32([1, 3, h, w]);
-  for (let i = 0; i < w * h; i++) for (let c = 0; c < 3; c++) t.data[c * w * h + i] = raw.data[3 * i + c]!;
-  return t;
+  return styleTensor(path, side, path);
 }
 
 export interface LossMeterOptions {

@@ -1,7 +1,7 @@
 import { Graph, type Value } from '../graph/graph.js';
 import { f32, type Tensor } from '../graph/tensor.js';
-import { add, conv, convTranspose, depthToSpace, instanceNorm, mul, pad2d, relu, reshape, reshapeLike, spaceToDepth, tanh, upsampleNearest } from '../ops/index.js';
-import { checkWeights, type BuildOptions, type TransformerConfig, type Weights } from './transformer.js';
+import { add, conv, depthToSpace, instanceNorm, mul, pad2d, relu, reshape, reshapeLike, spaceToDepth, tanh } from '../ops/index.js';
+import { checkWeights, transformerLayers, type BuildOptions, type TransformerConfig, type Weights } from './transformer.js';
 
 /**
  * An exact rewrite of {@link buildTransformer}'s inference graph that never computes at full
@@ -169,20 +169,7 @@ export function buildHalfResTransformer(c: TransformerConfig, weights: Weights, 
   };
 
   // The low-resolution middle, exactly as transformerForward builds it.
-  const convLayer = (h: Value, name: string, k: number, stride: number, group = 1): Value => {
-    const half = (k - 1) / 2;
-    if (reflect && half > 0) return conv(pad2d(h, [half, half, half, half], 'reflect'), K(`${name}.weight`), B(name), { strides: [stride, stride], group }, name);
-    const attrs = stride === 1 ? { pads: [half, half, half, half], group } : { strides: [stride, stride], auto_pad: 'SAME_UPPER' as const, group };
-    return conv(h, K(`${name}.weight`), B(name), attrs, name);
-  };
-  const resConv = (h: Value, name: string): Value =>
-    c.residual === 'separable'
-      ? convLayer(convLayer(h, `${name}.depthwise`, 3, 1, h.shape[1] as number), `${name}.pointwise`, 1, 1)
-      : convLayer(h, `${name}.conv2d`, 3, 1);
-  const upLayer = (h: Value, name: string): Value =>
-    c.upsample === 'nearest'
-      ? convLayer(upsampleNearest(h, 2), name, 3, 1)
-      : convTranspose(h, K(`${name}.weight`), B(name), { strides: [2, 2], pads: [0, 0, 1, 1] }, name);
+  const { upLayer, middle } = transformerLayers(c, (name) => K(name), B);
 
   // Full resolution, in phase layout. SpaceToDepth orders channels (2a + b) * 3 + c.
   const s2d = (ch: number, a: number, b: number) => (a * 2 + b) * 3 + ch;
@@ -191,11 +178,7 @@ export function buildHalfResTransformer(c: TransformerConfig, weights: Weights, 
   // Stride 2 from phases to a plain half-resolution tensor: reflect pads 1 each side, TF SAME on an even size 0 before and 1 after.
   h = relu(norm(phaseConv(h, 'conv2.conv2d', { pIn: 2, pOut: 1, taps: convTaps(2, reflect ? 1 : 0, 2), inIndex: crd(2), outIndex: crd(1) }, reflect), 'in2'));
 
-  h = relu(norm(convLayer(h, 'conv3.conv2d', 3, 2), 'in3'));
-  for (let i = 0; i < c.blocks; i++) {
-    const r = relu(norm(resConv(h, `res.${i}.conv1`), `res.${i}.in1`));
-    h = add(h, norm(resConv(r, `res.${i}.conv2`), `res.${i}.in2`));
-  }
+  h = middle(h);
   // Upsampling in phase layout: a transposed conv's missing inputs are zeros; after nearest x2,
   // reflect padding is edge padding of the low-res tensor and TF SAME is zero padding.
   const up: PhaseSpec = c.upsample === 'nearest'

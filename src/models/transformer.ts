@@ -171,24 +171,17 @@ export interface BuildOptions {
   readonly shape?: readonly [number, number, number];
 }
 
-/** The network's forward pass on an existing value (used by training graphs too). */
-export function transformerForward(x: Value, c: TransformerConfig, params: ReadonlyMap<string, Value>): Value {
-  const P = (name: string) => {
-    const v = params.get(name);
-    if (!v) throw new Error(`transformer: parameter '${name}' is missing`);
-    return v;
-  };
-  const B = (name: string) => (c.bias ? P(name) : undefined);
-
+/** The family's layers over a parameter source: shared by the forward pass and its rewrites (halfres). */
+export function transformerLayers(c: TransformerConfig, P: (name: string) => Value, B: (layer: string) => Value | undefined) {
   // ConvLayer: padding, then conv.
   const convLayer = (h: Value, name: string, k: number, stride: number, group = 1): Value => {
     const w = P(`${name}.weight`);
     const half = (k - 1) / 2;
     if (c.padding === 'reflect' && half > 0) {
-      return conv(pad2d(h, [half, half, half, half], 'reflect'), w, B(`${name}.bias`), { strides: [stride, stride], group }, name);
+      return conv(pad2d(h, [half, half, half, half], 'reflect'), w, B(name), { strides: [stride, stride], group }, name);
     }
     const attrs = stride === 1 ? { pads: [half, half, half, half], group } : { strides: [stride, stride], auto_pad: 'SAME_UPPER' as const, group };
-    return conv(h, w, B(`${name}.bias`), attrs, name);
+    return conv(h, w, B(name), attrs, name);
   };
   const norm = (h: Value, name: string) => instanceNorm(h, P(`${name}.weight`), P(`${name}.bias`), c.normEpsilon, name);
   const resConv = (h: Value, name: string): Value =>
@@ -199,15 +192,31 @@ export function transformerForward(x: Value, c: TransformerConfig, params: Reado
   const upLayer = (h: Value, name: string): Value =>
     c.upsample === 'nearest'
       ? convLayer(upsampleNearest(h, 2), name, 3, 1)
-      : convTranspose(h, P(`${name}.weight`), B(`${name}.bias`), { strides: [2, 2], pads: [0, 0, 1, 1] }, name);
+      : convTranspose(h, P(`${name}.weight`), B(name), { strides: [2, 2], pads: [0, 0, 1, 1] }, name);
+  /** conv3 and the residual blocks: the quarter-resolution middle. */
+  const middle = (h: Value): Value => {
+    h = relu(norm(convLayer(h, 'conv3.conv2d', 3, 2), 'in3'));
+    for (let i = 0; i < c.blocks; i++) {
+      const r = relu(norm(resConv(h, `res.${i}.conv1`), `res.${i}.in1`));
+      h = add(h, norm(resConv(r, `res.${i}.conv2`), `res.${i}.in2`));
+    }
+    return h;
+  };
+  return { convLayer, norm, upLayer, middle };
+}
+
+/** The network's forward pass on an existing value (used by training graphs too). */
+export function transformerForward(x: Value, c: TransformerConfig, params: ReadonlyMap<string, Value>): Value {
+  const P = (name: string) => {
+    const v = params.get(name);
+    if (!v) throw new Error(`transformer: parameter '${name}' is missing`);
+    return v;
+  };
+  const { convLayer, norm, upLayer, middle } = transformerLayers(c, P, (layer) => (c.bias ? P(`${layer}.bias`) : undefined));
 
   let h = relu(norm(convLayer(x, 'conv1.conv2d', c.firstKernel, 1), 'in1'));
   h = relu(norm(convLayer(h, 'conv2.conv2d', 3, 2), 'in2'));
-  h = relu(norm(convLayer(h, 'conv3.conv2d', 3, 2), 'in3'));
-  for (let i = 0; i < c.blocks; i++) {
-    const r = relu(norm(resConv(h, `res.${i}.conv1`), `res.${i}.in1`));
-    h = add(h, norm(resConv(r, `res.${i}.conv2`), `res.${i}.in2`));
-  }
+  h = middle(h);
   h = relu(norm(upLayer(h, 'deconv1.conv2d'), 'in4'));
   h = relu(norm(upLayer(h, 'deconv2.conv2d'), 'in5'));
   h = convLayer(h, 'deconv3.conv2d', c.lastKernel, 1);

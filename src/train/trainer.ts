@@ -107,11 +107,14 @@ async function fileExists(path: string, what: string): Promise<Buffer> {
   }
 }
 
-/** The style image resized (keeping aspect) so its longer side is `side`, as a [1, 3, H, W] RGB 0..255 tensor. */
-async function styleTensor(bytes: Buffer, side: number, path: string): Promise<Tensor<'float32'>> {
+/**
+ * The style image (file path or bytes) resized, keeping aspect, so its longer side is `side`, as a
+ * [1, 3, H, W] RGB 0..255 tensor: what training (and eval) compute style Grams from. `path` names it in errors.
+ */
+export async function styleTensor(input: string | Buffer, side: number, path: string): Promise<Tensor<'float32'>> {
   let raw;
   try {
-    raw = await sharp(bytes).rotate().resize(side, side, { fit: 'inside' }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    raw = await sharp(input).rotate().resize(side, side, { fit: 'inside' }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   } catch (e) {
     throw new Error(`style image ${path}: ${(e as Error).message.split('\n')[0]}`);
   }
