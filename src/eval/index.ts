@@ -98,7 +98,7 @@ export interface EvalReport {
   readonly warmup: number;
   readonly threads: number;
   readonly machine: MachineInfo;
-  /** os.loadavg() when timing started: 1, 5, 15 minutes. */
+  /** os.loadavg() when the evaluation started, before its own work: 1, 5, 15 minutes. */
   readonly loadavg: readonly [number, number, number];
   /** 2048^3 float32 MatMul GFLOP/s before and after the timing; null when skipped. */
   readonly peak: { readonly n: number; readonly before: number; readonly after: number } | null;
@@ -223,6 +223,8 @@ const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.lengt
  * console.log(formatEvalMarkdown(report));
  */
 export async function evaluate(o: EvalOptions, onEvent: (e: EvalEvent) => void = () => {}): Promise<EvalReport> {
+  // Before any work of ours: what else was using the machine (later samples would count our own threads).
+  const load = loadavg().map((v) => Math.round(v * 100) / 100) as [number, number, number];
   const width = o.width ?? 640;
   const height = o.height ?? 480;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < MIN_SIDE || height < MIN_SIDE) {
@@ -303,7 +305,6 @@ export async function evaluate(o: EvalOptions, onEvent: (e: EvalEvent) => void =
     const peakOpts = o.peak === false ? undefined : { ...o.peak, threads };
     onEvent({ type: 'peak', when: 'before' });
     const before = peakOpts ? await measureMatmulPeak(peakOpts) : undefined;
-    const load = loadavg().map((v) => Math.round(v * 100) / 100) as [number, number, number];
     const times = await timeAlternating(entries, timingInputs, trials, warmup, (trial) => onEvent({ type: 'trial', trial, trials }));
     onEvent({ type: 'peak', when: 'after' });
     const after = peakOpts ? await measureMatmulPeak(peakOpts) : undefined;
@@ -393,7 +394,7 @@ export function formatEvalMarkdown(r: EvalReport): string {
     `Photos: ${r.photos.files.length} from \`${r.photos.dir}\`, cover-resized and centre-cropped to ${r.width}x${r.height}  `,
     `Reference: ${ref}; style image: ${styleLine}  `,
     `Timing: batch 1, ${r.trials} timed run${plural(r.trials)} per model after ${r.warmup} warm-up run${plural(r.warmup)}, ${r.threads} thread${plural(r.threads)}, the models and the reference run in turn  `,
-    `Machine: ${formatMachine(r.machine)}; load average ${r.loadavg.join(' / ')} (1/5/15 min) at the start of timing  `,
+    `Machine: ${formatMachine(r.machine)}; load average ${r.loadavg.join(' / ')} (1/5/15 min) before the evaluation started  `,
     peak,
     '',
     '| model | params | GMACs | median ms | p95 ms | fps | x ref time | PSNR dB | SSIM | content | style | style x ref | content x ref |',
