@@ -95,7 +95,7 @@ export async function benchVideo(): Promise<object> {
       '',
       `Machine: ${formatMachine(machine)}  `,
       `Command: \`npm run bench -- video\` (clip \`${CLIP}\`, 640x480, batch 1, all cores; shared machine: compare ratios, not absolutes)  `,
-      `Student: \`${STUDENT}\` (trained here, width 16, 3 residual blocks, models/README.md). Teacher: \`candy\` (pytorch/examples).  `,
+      `Student: \`${STUDENT}\` (the default real-time student: width 8, blocks 0 and 4 of candy, 3x3 end kernels; models/README.md). Teacher: \`candy\` (pytorch/examples).  `,
       'Inference only: `Stylizer.stylize` on frames already in memory (pack + network + unpack), mean of a run before and after the pipeline run.  ',
       'Pipeline: ffmpeg decode -> FIFO (block) -> shape check -> network on a worker thread (2 batches in flight) -> x264 veryfast encode with audio mux.',
       '',
