@@ -9,7 +9,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeModel, toLoaded } from '../src/models/modelfile.js';
-import { formatMachine, machineInfo } from '../src/perf/machine.js';
+import { formatMachine, machineInfo, waitForQuiet } from '../src/perf/machine.js';
 import { countCost, PRESETS, randomWeights, type TransformerConfig } from '../src/models/transformer.js';
 import { Stylizer } from '../src/runtime/stylizer.js';
 import { ensureBuilt } from '../src/serve/build.js';
@@ -78,6 +78,9 @@ async function nativeMs(config: TransformerConfig, width: number, height: number
 export async function benchBrowser(opts: { cases?: readonly Case[]; write?: boolean } = {}): Promise<object> {
   const why = needsBrowser();
   if (why) return { skipped: why };
+  // Load sampled before our own work (the app build, the page): what else was running.
+  await waitForQuiet();
+  const machine = machineInfo();
   const dir = mkdtempSync(join(tmpdir(), 'stylecast-bench-browser-'));
   try {
     const mirror = process.env.STYLECAST_MIRROR;
@@ -136,7 +139,6 @@ export async function benchBrowser(opts: { cases?: readonly Case[]; write?: bool
         });
         process.stderr.write(`bench browser: ${c.name} ${w}x${h}: ${(frames / seconds).toFixed(2)} fps (native ${native.toFixed(0)} ms/frame)\n`);
       }
-      const machine = machineInfo();
       const browserName = `Chromium ${browser.version()} headless (--disable-gpu)`;
       const cameraName = clip ? 'asl_book.mkv 640x480@30 (fake device)' : 'ffmpeg testsrc 640x480@30 (fake device)';
       const result = { bench: 'browser', date: new Date().toISOString(), machine, browser: browserName, camera: cameraName, rows };

@@ -16,6 +16,7 @@ import { evaluate, formatEvalJson, formatEvalMarkdown, type EvalReport } from '.
 import { DEFAULT_MODEL, REGISTRY } from '../src/io/registry.js';
 import { loadModel } from '../src/models/load.js';
 import { quantizeModel } from '../src/models/quantize.js';
+import { waitForQuiet } from '../src/perf/machine.js';
 
 const RESULTS = fileURLToPath(new URL('./results/compression/', import.meta.url));
 
@@ -48,6 +49,7 @@ export async function benchCompression(argv: readonly string[] = []): Promise<Re
         models.push(file);
       }
     }
+    await waitForQuiet();
     process.stderr.write(`bench compression: ${s.name} vs ${s.teacher} (${models.length} models, ${limit} photos, ${trials} trials)\n`);
     const report = await evaluate({
       models,

@@ -10,7 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeVideo, probeVideo } from '../src/io/video.js';
 import { loadModel } from '../src/models/load.js';
-import { formatMachine, machineInfo } from '../src/perf/machine.js';
+import { formatMachine, machineInfo, waitForQuiet } from '../src/perf/machine.js';
 import type { RawImage } from '../src/runtime/image.js';
 import { Stylizer } from '../src/runtime/stylizer.js';
 import { ChangeMeter } from '../src/video/flicker.js';
@@ -20,6 +20,8 @@ const TEACHERS = ['candy', 'udnie_tf'];
 export async function benchFlicker(models: readonly string[] = TEACHERS): Promise<object> {
   const mirror = process.env.STYLECAST_MIRROR;
   if (!mirror) throw new Error('bench flicker needs STYLECAST_MIRROR (e.g. ../shared/assets)');
+  await waitForQuiet();
+  const machine = machineInfo();
   const [w, h] = (process.env.STYLECAST_FLICKER_SIZE ?? '320x240').split('x').map(Number) as [number, number];
   const maxFrames = Number(process.env.STYLECAST_FLICKER_FRAMES ?? 30);
   const clips = readdirSync(join(mirror, 'video')).filter((f) => /^asl_.*\.mkv$/.test(f)).sort();
@@ -54,7 +56,6 @@ export async function benchFlicker(models: readonly string[] = TEACHERS): Promis
     const r = rows.filter((x) => x.model === m);
     return r.reduce((a, x) => a + x.ratio, 0) / r.length;
   };
-  const machine = machineInfo();
   const result = { size: `${w}x${h}`, framesPerClip: maxFrames, rows, meanRatio: Object.fromEntries(models.map((m) => [m, Number(mean(m).toFixed(3))])) };
   const md = [
     '# Flicker of stylized video (asl_* clips)',

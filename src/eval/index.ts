@@ -225,6 +225,7 @@ const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.lengt
 export async function evaluate(o: EvalOptions, onEvent: (e: EvalEvent) => void = () => {}): Promise<EvalReport> {
   // Before any work of ours: what else was using the machine (later samples would count our own threads).
   const load = loadavg().map((v) => Math.round(v * 100) / 100) as [number, number, number];
+  const machine = machineInfo();
   const width = o.width ?? 640;
   const height = o.height ?? 480;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < MIN_SIDE || height < MIN_SIDE) {
@@ -345,7 +346,7 @@ export async function evaluate(o: EvalOptions, onEvent: (e: EvalEvent) => void =
       trials,
       warmup,
       threads,
-      machine: machineInfo(),
+      machine,
       loadavg: load,
       peak: before && after ? { n: before.n, before: before.gflops, after: after.gflops } : null,
       reference,

@@ -39,3 +39,14 @@ export function machineInfo(): MachineInfo {
 export function formatMachine(m: MachineInfo): string {
   return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, onnxruntime-node ${m.onnxruntime}, load ${m.load1}`;
 }
+
+/**
+ * Wait (up to `timeoutMs`) until the 1-minute load average is below `max`, so a benchmark starts on a
+ * quiet machine and the load it records is what else was running, not the tail of its own last step.
+ * Returns the load average it started at.
+ */
+export async function waitForQuiet(max = 1.5, timeoutMs = 180_000): Promise<number> {
+  const end = Date.now() + timeoutMs;
+  while (os.loadavg()[0]! >= max && Date.now() < end) await new Promise((r) => setTimeout(r, 2000));
+  return Math.round(os.loadavg()[0]! * 100) / 100;
+}
