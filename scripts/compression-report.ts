@@ -11,9 +11,8 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Resvg } from '@resvg/resvg-js';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { writeChart } from '../src/io/chart.js';
 
 const SMOOTH = 51;
 const METRICS = [
@@ -79,11 +78,8 @@ const spec: TopLevelSpec = {
     },
   },
 };
-const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-const svg = await view.toSVG();
-view.finalize();
 await mkdir(outDir, { recursive: true });
-await writeFile(join(outDir, 'experiment.png'), new Resvg(svg, { background: 'white', font: { loadSystemFonts: true } }).render().asPng());
+await writeChart(join(outDir, 'experiment.png'), spec);
 
 // Steps to reach a level the converging runs all reach: the final smoothed teacher MSE of the worst
 // run among those that ended below where they started (a run that drifts away from the teacher, as

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { loadModel } from '../models/load.js';
 import { PRESETS, type TransformerConfig } from '../models/transformer.js';
 import { train, type TrainOptions } from '../train/trainer.js';
 import { addArchitectureOptions, addTrainingOptions, architectureChanges, choice, number, reporter, runOptions, type TrainingFlags } from './training.js';
@@ -8,13 +9,28 @@ interface Flags extends TrainingFlags {
   preset: 'torch' | 'engstrom';
   blocks?: number;
   teacher?: string;
+  init?: string;
 }
 
 /** Whether any flag picks the architecture (the preset's default 'torch' does not count). */
 const architectureFlags = (f: Flags) => f.preset !== 'torch' || f.blocks !== undefined || Object.keys(architectureChanges(f)).length > 0;
 
+/**
+ * Fine-tuning: the model's architecture and weights are the start; its metadata carries over, and its
+ * name and sha256 go into the provenance.
+ */
+async function initOptions(name: string): Promise<Pick<TrainOptions, 'config' | 'init' | 'info'>> {
+  const m = await loadModel(name);
+  if (m.precision !== 'fp32') throw new Error(`--init ${name}: a ${m.precision} model cannot be trained; start from its float32 file`);
+  const { name: _name, provenance, ...rest } = m.info;
+  return { config: m.config, init: m.weights, info: { ...rest, source: `fine-tuned from ${m.info.name} by stylecast train`, provenance: { fineTunedFrom: m.info.name, fineTunedFromSha256: m.sha256, base: provenance ?? {} } } };
+}
+
 /** Flags -> library options; only flags given override the library's defaults. */
-function toOptions(f: Flags): TrainOptions {
+async function toOptions(f: Flags): Promise<TrainOptions> {
+  // With --resume too, the checkpoint's weights win and --init still supplies the metadata.
+  if (f.init && architectureFlags(f)) throw new Error('--init takes the architecture from the model: drop --preset, --blocks and the architecture flags');
+  if (f.init) return { ...runOptions(f), style: f.style, ...(await initOptions(f.init)), ...(f.teacher ? { teacher: f.teacher } : {}) };
   const config: TransformerConfig = { ...PRESETS[f.preset], ...architectureChanges(f), ...(f.blocks !== undefined ? { blocks: f.blocks } : {}) };
   return {
     ...runOptions(f),
@@ -37,7 +53,8 @@ export function register(program: Command): void {
   addTrainingOptions(cmd)
     .option('--distill-weight <w>', 'distillation weight towards --teacher (defaults to 0)', number)
     .option('--teacher <name|model.onnx>', 'teacher model for distillation')
+    .option('--init <name|model.onnx>', 'fine-tune: start from this model (its architecture, weights and metadata)')
     .action(async (f: Flags) => {
-      await train(toOptions(f), reporter(f));
+      await train(await toOptions(f), reporter(f));
     });
 }

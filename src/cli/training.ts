@@ -26,6 +26,11 @@ export interface TrainingFlags {
   styleWeight?: number;
   tvWeight?: number;
   distillWeight?: number;
+  temporalWeight?: number;
+  motionShift?: number;
+  motionAngle?: number;
+  motionZoom?: number;
+  motionNoise?: number;
   styleSize?: number;
   lr?: number;
   beta1?: number;
@@ -84,6 +89,13 @@ export function runOptions(f: TrainingFlags): Omit<TrainOptions, 'style'> {
     ...(f.styleWeight !== undefined ? { style: f.styleWeight } : {}),
     ...(f.tvWeight !== undefined ? { tv: f.tvWeight } : {}),
     ...(f.distillWeight !== undefined ? { distill: f.distillWeight } : {}),
+    ...(f.temporalWeight !== undefined ? { temporal: f.temporalWeight } : {}),
+  };
+  const motion = {
+    ...(f.motionShift !== undefined ? { shift: f.motionShift } : {}),
+    ...(f.motionAngle !== undefined ? { angle: f.motionAngle } : {}),
+    ...(f.motionZoom !== undefined ? { zoom: f.motionZoom } : {}),
+    ...(f.motionNoise !== undefined ? { noise: f.motionNoise } : {}),
   };
   const adam = {
     ...(f.lr !== undefined ? { lr: f.lr } : {}),
@@ -93,7 +105,7 @@ export function runOptions(f: TrainingFlags): Omit<TrainOptions, 'style'> {
   };
   return {
     content: f.content, output: f.output, size: f.size, batch: f.batch, steps: f.steps,
-    vgg: f.vgg ?? 'vgg19-block1-3', weights, adam, seed: f.seed, checkpointEvery: f.checkpointEvery, previewEvery: f.previewEvery,
+    vgg: f.vgg ?? 'vgg19-block1-3', weights, adam, motion, seed: f.seed, checkpointEvery: f.checkpointEvery, previewEvery: f.previewEvery,
     ...(f.contentLayer ? { contentLayer: f.contentLayer } : {}),
     ...(f.styleLayers ? { styleLayers: f.styleLayers } : {}),
     ...(f.styleSize ? { styleSize: f.styleSize } : {}),
@@ -133,6 +145,11 @@ export function addTrainingOptions(cmd: Command): Command {
     .option('--content-weight <w>', 'content loss weight (defaults to 1e5, scaled for caffe-preprocessed VGGs; 0 turns it off)', number)
     .option('--style-weight <w>', 'style loss weight (defaults to 1e10, scaled for caffe-preprocessed VGGs; 0 turns it off)', number)
     .option('--tv-weight <w>', 'total-variation weight (defaults to 1e-6)', number)
+    .option('--temporal-weight <w>', 'stability under small camera motions and noise (0 = off, the default; try 10)', number)
+    .option('--motion-shift <px>', 'stability term: largest random shift in pixels (defaults to 2)', number)
+    .option('--motion-angle <deg>', 'stability term: largest random rotation in degrees (defaults to 1)', number)
+    .option('--motion-zoom <x>', 'stability term: largest random relative zoom (defaults to 0.02)', number)
+    .option('--motion-noise <std>', 'stability term: largest noise std on 0..255 (defaults to 4)', number)
     .option('--style-size <n>', 'longer side of the style image for its Grams (defaults to --size)', positiveInt)
     .option('--lr <x>', 'Adam learning rate (defaults to 1e-3)', number)
     .option('--beta1 <x>', 'Adam beta1 (defaults to 0.9)', number)

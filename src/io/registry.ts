@@ -32,6 +32,10 @@ export interface AssetEntry {
   readonly teacher?: string;
   /** Style models: how fast they run (see {@link SpeedClass}). */
   readonly speed?: SpeedClass;
+  /** A student trained with the stability term (src/temporal/stability.ts): steadier on video. */
+  readonly stable?: true;
+  /** For a stable student: the per-frame student it was fine-tuned from and is compared with. */
+  readonly base?: string;
   /** A teacher's style image (mirror-relative path and sha256): what `compress` takes the style loss from. */
   readonly styleImage?: { readonly path: string; readonly sha256: string };
 }
@@ -47,14 +51,21 @@ function entry(e: Omit<AssetEntry, 'files'>): AssetEntry {
   return Object.freeze({ ...e, files: Object.freeze(files) });
 }
 
-/** Students shipped in models/: [name, teacher, speed class]. */
-const STUDENTS: readonly (readonly [string, string, SpeedClass])[] = [
-  ['candy_rt', 'candy', 'real-time'],
-  ['la_muse_rt', 'la_muse', 'real-time'],
-  ['mosaic_rt', 'mosaic', 'real-time'],
-  ['wave_rt', 'wave', 'real-time'],
-  ['udnie_rt', 'udnie_torch', 'real-time'],
-  ['scream_rt', 'scream', 'real-time'],
+/** A student shipped in models/; `base` marks a temporally stable one fine-tuned from that per-frame student. */
+interface StudentSpec {
+  readonly name: string;
+  readonly teacher: string;
+  readonly speed: SpeedClass;
+  readonly base?: string;
+}
+
+const STUDENTS: readonly StudentSpec[] = [
+  { name: 'candy_rt', teacher: 'candy', speed: 'real-time' },
+  { name: 'la_muse_rt', teacher: 'la_muse', speed: 'real-time' },
+  { name: 'mosaic_rt', teacher: 'mosaic', speed: 'real-time' },
+  { name: 'wave_rt', teacher: 'wave', speed: 'real-time' },
+  { name: 'udnie_rt', teacher: 'udnie_torch', speed: 'real-time' },
+  { name: 'scream_rt', teacher: 'scream', speed: 'real-time' },
 ];
 
 const styleImage = (file: string, sha256: string) => ({ styleImage: Object.freeze({ path: `images/styles/${file}`, sha256 }) });
@@ -83,16 +94,19 @@ const torch = (name: string, style: string, title: string, image?: ReturnType<ty
  * A student compressed by this project from a registered teacher and shipped in models/ as
  * `<name>.onnx` (how each was made: models/README.md). It keeps its teacher's licence.
  */
-const student = (name: string, teacher: string, speed: SpeedClass) => {
+const student = ({ name, teacher, speed, base }: StudentSpec) => {
   const file = `${name}.onnx`;
   const sha = FILE_HASHES['models']?.[file];
   if (!sha) throw new Error(`registry: no hash for models/${file}; run scripts/gen-registry.ts`);
   const t = REGISTRY_TEACHERS.find((e) => e.name === teacher);
   if (!t) throw new Error(`registry: student ${name} names an unknown teacher ${teacher}`);
   return Object.freeze<AssetEntry>({
-    name, kind: 'student', format: 'stylecast-model', title: `${t.title}, ${speed} student`, path: 'models', bundled: true,
-    source: `compressed from ${teacher} by stylecast compress (models/README.md)`, license: t.license, url: null,
-    files: Object.freeze({ [file]: sha }), teacher, speed,
+    name, kind: 'student', format: 'stylecast-model', title: `${t.title}, ${speed} student${base ? ', stable on video' : ''}`, path: 'models', bundled: true,
+    source: base
+      ? `fine-tuned from ${base} with the stability term by stylecast train (models/README.md)`
+      : `compressed from ${teacher} by stylecast compress (models/README.md)`,
+    license: t.license, url: null,
+    files: Object.freeze({ [file]: sha }), teacher, speed, ...(base ? { stable: true as const, base } : {}),
   });
 };
 
@@ -120,7 +134,7 @@ export const DEFAULT_MODEL = 'candy_rt';
 /** Every named asset: teachers, the students shipped in the package, the loss network. */
 export const REGISTRY: readonly AssetEntry[] = Object.freeze([
   ...REGISTRY_TEACHERS,
-  ...STUDENTS.map(([name, teacher, speed]) => student(name, teacher, speed)),
+  ...STUDENTS.map(student),
   entry({
     name: 'vgg19-block1-3',
     kind: 'loss-network',

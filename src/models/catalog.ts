@@ -19,6 +19,10 @@ export interface CatalogRow {
   readonly speed?: SpeedClass;
   /** Students: the registered teacher they were compressed from. */
   readonly teacher?: string;
+  /** Trained with the stability term: steadier on video (#9). */
+  readonly stable?: true;
+  /** A stable student's per-frame counterpart, the one it was compared with. */
+  readonly base?: string;
 }
 
 const present = (p: string) => access(p).then(() => true, () => false);
@@ -40,6 +44,7 @@ export async function listModels(opts: StoreOptions = defaultStore()): Promise<C
       return {
         name: e.name, kind: e.kind, family, title: e.title, license: e.license, source: e.source, availability, url: e.url,
         builtin: e.bundled === true, ...(e.speed ? { speed: e.speed } : {}), ...(e.teacher ? { teacher: e.teacher } : {}),
+        ...(e.stable ? { stable: true as const, base: e.base! } : {}),
       } as const;
     }),
   );

@@ -7,3 +7,4 @@ export * from './reduce.js';
 export * from './matmul.js';
 export * from './pool.js';
 export * from './expand.js';
+export * from './gather.js';

@@ -1,8 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Resvg } from '@resvg/resvg-js';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { chartSvg, svgToPng } from '../io/chart.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { formatMachine } from '../perf/machine.js';
 import type { ProfileSummary } from '../perf/profile.js';
@@ -140,10 +139,7 @@ export async function sweepChartSvg(r: SweepReport): Promise<string> {
       },
     ],
   };
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  return svg;
+  return chartSvg(spec);
 }
 
 export interface WrittenFiles {
@@ -169,6 +165,6 @@ export async function writeSweepReport(dir: string, r: SweepReport): Promise<Wri
   await writeFileAtomic(files.csv, sweepCsv(r));
   await writeFileAtomic(files.json, `${JSON.stringify(r, null, 1)}\n`);
   await writeFileAtomic(files.svg, svg);
-  await writeFileAtomic(files.png, new Resvg(svg, { background: 'white', font: { loadSystemFonts: true } }).render().asPng());
+  await writeFileAtomic(files.png, svgToPng(svg));
   return files;
 }

@@ -1,13 +1,11 @@
-import { Resvg } from '@resvg/resvg-js';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
-import { writeFileAtomic } from '../io/atomic.js';
+import type { TopLevelSpec } from 'vega-lite';
+import { chartSvg, writeChart } from '../io/chart.js';
 import type { HistoryEntry } from './checkpoint.js';
 
-/** The loss curves (one line per term, log scale) as an SVG string, drawn with vega-lite. */
-export async function lossChartSvg(history: readonly HistoryEntry[], title = 'stylecast training loss'): Promise<string> {
+/** The loss curves (one line per term, log scale) as a vega-lite spec. */
+export function lossChartSpec(history: readonly HistoryEntry[], title = 'stylecast training loss'): TopLevelSpec {
   const values = history.flatMap((h) => Object.entries(h.losses).filter(([, v]) => v > 0 && Number.isFinite(v)).map(([term, value]) => ({ step: h.step, term, value })));
-  const spec: TopLevelSpec = {
+  return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title,
     width: 640,
@@ -21,17 +19,10 @@ export async function lossChartSvg(history: readonly HistoryEntry[], title = 'st
       color: { field: 'term', type: 'nominal', title: 'term' },
     },
   };
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  return svg;
 }
 
-/** Write the chart as .svg, or rasterized with resvg as .png. */
-export async function writeLossChart(path: string, history: readonly HistoryEntry[]): Promise<void> {
-  const svg = await lossChartSvg(history);
-  if (path.toLowerCase().endsWith('.svg')) return writeFileAtomic(path, svg);
-  if (!path.toLowerCase().endsWith('.png')) throw new Error(`loss chart ${path}: use a .png or .svg file name`);
-  const png = new Resvg(svg, { background: 'white', font: { loadSystemFonts: true } }).render().asPng();
-  await writeFileAtomic(path, png);
-}
+/** The loss curves as an SVG string. */
+export const lossChartSvg = (history: readonly HistoryEntry[], title?: string): Promise<string> => chartSvg(lossChartSpec(history, title));
+
+/** Write the loss chart as .svg, or rasterized as .png. */
+export const writeLossChart = (path: string, history: readonly HistoryEntry[]): Promise<void> => writeChart(path, lossChartSpec(history));

@@ -1,7 +1,9 @@
 import { gradients, prune } from '../autodiff/reverse.js';
 import { Graph, type Value } from '../graph/graph.js';
 import { toOnnx } from '../graph/onnx.js';
-import { mul, add } from '../ops/index.js';
+import { add, concat, mul, slice } from '../ops/index.js';
+import { maskedMse } from '../temporal/stability.js';
+import { warpGraph } from '../temporal/warp.js';
 import { paramSpecs, transformerForward, type TransformerConfig } from '../models/transformer.js';
 import { vggFeatures, type VggWeights } from '../models/vgg.js';
 import { contentLoss, distillLoss, gram, styleLoss, tvLoss, type LossTerm, type LossWeights } from './losses.js';
@@ -29,6 +31,8 @@ export const TRAIN_IO = Object.freeze({
   loss: (term: LossTerm | 'total') => `loss.${term}`,
   grad: (param: string) => `grad.${param}`,
   output: 'output',
+  /** The stability term's motion: warp taps, kept-pixel mask and noise (see MotionBatch). */
+  motion: { index: 'motion.index', weight: 'motion.weight', mask: 'motion.mask', noise: 'motion.noise' },
 });
 
 export interface TrainGraph {
@@ -54,9 +58,25 @@ export function buildTrainGraph(s: TrainGraphSpec, opts: { outputY?: boolean } =
   const specs = paramSpecs(s.config);
   const params = new Map(specs.map((p) => [p.name, g.input(p.name, 'float32', p.dims)]));
   const x = g.input(TRAIN_IO.content, 'float32', [s.batch, 3, s.height, s.width]);
-  const y = transformerForward(x, s.config, params);
-
   const terms = new Map<LossTerm, Value>();
+  let y: Value;
+  if (s.weights.temporal) {
+    // Stability: the moved, noisier photos go through the same network in the same batch (instance
+    // norm keeps samples independent); perceptual losses see only the originals' outputs.
+    const hw = s.height * s.width;
+    const m = TRAIN_IO.motion;
+    const index = g.input(m.index, 'int64', [s.batch, 3, 4 * hw]);
+    const weight = g.input(m.weight, 'float32', [s.batch, 1, 4, hw]);
+    const mask = g.input(m.mask, 'float32', [s.batch, 1, s.height, s.width]);
+    const moved = add(warpGraph(x, index, weight), g.input(m.noise, 'float32', [s.batch, 3, s.height, s.width]));
+    const both = transformerForward(concat([x, moved], 0), s.config, params);
+    y = slice(both, { starts: [0], ends: [s.batch], axes: [0] });
+    const yMoved = slice(both, { starts: [s.batch], ends: [2 * s.batch], axes: [0] });
+    terms.set('temporal', mul(maskedMse(yMoved, warpGraph(y, index, weight), mask), s.weights.temporal));
+  } else {
+    y = transformerForward(x, s.config, params);
+  }
+
   const taps = [...new Set([s.contentLayer, ...s.styleLayers])];
   const fy = taps.length ? vggFeatures(y, s.vgg, taps) : new Map<string, Value>();
   if (s.weights.content) terms.set('content', mul(contentLoss(fy.get(s.contentLayer)!, vggFeatures(x, s.vgg, [s.contentLayer]).get(s.contentLayer)!), s.weights.content));

@@ -14,9 +14,11 @@ export interface LossWeights {
   readonly tv: number;
   /** Pixel distillation towards a teacher's output (0 = off). Defaults to 0. */
   readonly distill: number;
+  /** Stability under small camera motions and noise (src/temporal/stability.ts; 0 = off). Defaults to 0. */
+  readonly temporal: number;
 }
 
-export const DEFAULT_LOSS_WEIGHTS: LossWeights = Object.freeze({ content: 1e5, style: 1e10, tv: 1e-6, distill: 0 });
+export const DEFAULT_LOSS_WEIGHTS: LossWeights = Object.freeze({ content: 1e5, style: 1e10, tv: 1e-6, distill: 0, temporal: 0 });
 
 /**
  * Defaults for a VGG's preprocessing. The torch defaults assume torchvision inputs (x/255 - mean)/std;
@@ -29,8 +31,8 @@ export function defaultLossWeights(preprocess: 'caffe' | 'torch'): LossWeights {
   return Object.freeze({ ...DEFAULT_LOSS_WEIGHTS, content: DEFAULT_LOSS_WEIGHTS.content / k ** 2, style: DEFAULT_LOSS_WEIGHTS.style / k ** 4 });
 }
 
-export type LossTerm = 'content' | 'style' | 'tv' | 'distill';
-export const LOSS_TERMS: readonly LossTerm[] = Object.freeze(['content', 'style', 'tv', 'distill']);
+export type LossTerm = 'content' | 'style' | 'tv' | 'distill' | 'temporal';
+export const LOSS_TERMS: readonly LossTerm[] = Object.freeze(['content', 'style', 'tv', 'distill', 'temporal']);
 
 const squaredError = (a: Value, b: Value) => {
   const d = sub(a, b);

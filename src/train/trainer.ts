@@ -6,7 +6,7 @@ import { f32, type Tensor } from '../graph/tensor.js';
 import { loadModel } from '../models/load.js';
 import { writeModelFile, type ModelInfo } from '../models/modelfile.js';
 import { loadVgg } from '../models/importers/vgg.js';
-import { checkWeights, PRESETS, paramSpecs, randomWeights, type TransformerConfig, type Weights } from '../models/transformer.js';
+import { checkWeights, PRESETS, paramSpecs, randomWeights, rng, type TransformerConfig, type Weights } from '../models/transformer.js';
 import { defaultLayers, type VggWeights } from '../models/vgg.js';
 import { createSession, type Session } from '../runtime/ort.js';
 import { adamState, adamStep, DEFAULT_ADAM, globalNorm, scheduledLr, type AdamOptions, type AdamState, type LrSchedule } from './adam.js';
@@ -16,6 +16,7 @@ import { ImageLoader, listImages, type LoaderPosition } from './data.js';
 import { buildGramGraph, buildTrainGraph, TRAIN_IO } from './graph.js';
 import { defaultLossWeights, type LossWeights } from './losses.js';
 import { Previewer } from './preview.js';
+import { DEFAULT_MOTION, motionBatch, type MotionLimits } from '../temporal/stability.js';
 
 /** Options of a training run. Defaults are those of pytorch/examples fast_neural_style where it has one. */
 export interface TrainOptions {
@@ -43,6 +44,8 @@ export interface TrainOptions {
   readonly weights?: Partial<LossWeights>;
   /** Teacher for the distillation term (needed when weights.distill > 0; with weight 0 its distance is only logged): a registered name or a model file. */
   readonly teacher?: string;
+  /** Random camera motions and noise of the stability term (used when weights.temporal > 0). */
+  readonly motion?: Partial<MotionLimits>;
   /** Starting parameters (e.g. transfer-initialized from a teacher); random from `seed` when omitted. */
   readonly init?: Weights;
   /** Metadata for the final model file: overrides the defaults and adds to the provenance. */
@@ -164,6 +167,7 @@ export async function train(o: TrainOptions, onEvent: (e: TrainEvent) => void = 
   if (!o.vgg) throw new Error('no VGG weights: pass --vgg <dir|file.onnx> or set STYLECAST_MIRROR');
   const vgg = typeof o.vgg === 'string' ? await loadVgg(o.vgg) : o.vgg;
   const weights: LossWeights = { ...defaultLossWeights(vgg.preprocess), ...o.weights };
+  const motion: MotionLimits = { ...DEFAULT_MOTION, ...o.motion };
   const layers = defaultLayers(vgg);
   const contentLayer = o.contentLayer ?? layers.content;
   const styleLayers = o.styleLayers ?? layers.style;
@@ -231,6 +235,12 @@ export async function train(o: TrainOptions, onEvent: (e: TrainEvent) => void = 
       const b = await loader.next();
       const feeds: Record<string, Tensor> = { [TRAIN_IO.content]: b.tensor, ...grams };
       for (const [k, v] of params) feeds[k] = f32(dims.get(k)!, v);
+      if (weights.temporal) {
+        // Motions depend only on (seed, step): a resumed run draws exactly the motions it would have.
+        const m = motionBatch(batch, size, size, motion, rng(seed * 1000003 + step * 7919 + 17));
+        const io = TRAIN_IO.motion;
+        Object.assign(feeds, { [io.index]: m.index, [io.weight]: m.weight, [io.mask]: m.mask, [io.noise]: m.noise });
+      }
       if (teacher) feeds[TRAIN_IO.teacher] = (await teacher.run({ input: b.tensor }, ['output'])).output!;
       const out = await session.run(feeds);
 
@@ -311,6 +321,7 @@ function runInfo(o: TrainOptions, size: number, batch: number, seed: number, wei
     adam: { ...DEFAULT_ADAM, ...o.adam },
     schedule: o.schedule ?? 'constant',
     ...(o.clipNorm ? { clipNorm: o.clipNorm } : {}),
+    ...(weights.temporal ? { motion: { ...DEFAULT_MOTION, ...o.motion } } : {}),
     totalSteps: o.steps,
   };
 }

@@ -94,7 +94,7 @@ export async function verifyPerceptualFixture(dir: string): Promise<PerceptualRe
 
   const styleLayers = Object.keys(meta.vgg?.layer_indices ?? {}).filter((l) => fx.tensors.has(`gram_style.${l}`));
   const num = (k: string) => Number(meta.loss![k] ?? 0);
-  const weights = { content: num('content_weight'), style: num('style_weight'), tv: num('tv_weight'), distill: num('distill_weight') };
+  const weights = { content: num('content_weight'), style: num('style_weight'), tv: num('tv_weight'), distill: num('distill_weight'), temporal: 0 };
   const x = T('x');
   const [batch, , height, width] = x.dims as [number, number, number, number];
   const graph = buildTrainGraph({ config, batch, height, width, vgg, contentLayer: 'relu2_2', styleLayers, weights }, { outputY: true });

@@ -87,3 +87,26 @@ test('human output: progress, preview sheets and the loss chart', async () => {
   assert.deepEqual([...readFileSync(join(dir, 'loss.png')).subarray(1, 4)].map((c) => String.fromCharCode(c)).join(''), 'PNG');
   assert.match(r.stdout, /h\.onnx {2}\(4 steps; final /);
 });
+
+test('--init fine-tunes a model with the stability term: its weights are the start, its metadata carries over', async () => {
+  const base = join(dir, 'base.onnx');
+  assert.equal((await runCli([...common, '-o', base, '--steps', '2', '--checkpoint', join(dir, 'base.ckpt')])).code, 0);
+  const out = join(dir, 'stable.onnx');
+  const args = ['train', '--init', base, '--style', data.style, '--content', data.content, '--size', '32', '--batch', '2', '--vgg', vgg, '--threads', '1', '--json'];
+  const r = await runCli([...args, '-o', out, '--steps', '3', '--temporal-weight', '2', '--motion-shift', '1.5', '--checkpoint', join(dir, 'stable.ckpt')]);
+  assert.equal(r.code, 0, r.stderr);
+  const ev = events(r.stdout);
+  const start = ev.find((e) => e.type === 'start')!;
+  assert.equal(start.type === 'start' && start.paramsSha256, paramsHash(new Map([...(await readModelFile(base)).weights].map(([k, t]) => [k, t.data as Float32Array]))));
+  const steps = ev.filter((e) => e.type === 'step');
+  assert.ok(steps.every((e) => e.type === 'step' && e.losses.temporal! > 0));
+  const m = await readModelFile(out);
+  assert.deepEqual(m.config, (await readModelFile(base)).config);
+  const p = m.info.provenance as { fineTunedFrom: string; motion: { shift: number }; weights: { temporal: number } };
+  assert.equal(p.fineTunedFrom, 'base');
+  assert.equal(p.motion.shift, 1.5);
+  assert.equal(p.weights.temporal, 2);
+  const refused = await runCli([...args, '-o', join(dir, 'x.onnx'), '--steps', '1', '--width', '8']);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /--init takes the architecture from the model/);
+});

@@ -1,0 +1,252 @@
+/**
+ * Temporal stability of models (#9): per model, on the asl_* clips (optical flow on the source) and
+ * on test photos with synthetic camera motion (known flow): warping error and flicker ratio; plus
+ * content and style loss on the test photos. Models are grouped by style; each group's ratios are
+ * against its first model (the per-frame base).
+ *
+ *   npx tsx bench/stability.ts base,control,stable [base,control,stable...]
+ *
+ * Models are registered names or .onnx files. Without arguments: every registered stable student
+ * with its base. Needs STYLECAST_MIRROR. STYLECAST_STABILITY_PHOTOS (48) photos, 30 frames a clip,
+ * everything at 320x240. Also writes a side-by-side video and a per-frame change chart of the first
+ * group's first clip (docs/stability/).
+ */
+import { readdirSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import sharp from 'sharp';
+import type { TopLevelSpec } from 'vega-lite';
+import { writeChart } from '../src/io/chart.js';
+import { findEntry, REGISTRY } from '../src/io/registry.js';
+import { defaultStore, resolveStyleImage } from '../src/io/store.js';
+import { decodeVideo, encodeVideo, probeVideo } from '../src/io/video.js';
+import { loadModel } from '../src/models/load.js';
+import { loadVgg } from '../src/models/importers/vgg.js';
+import { LossMeter, readStyleTensor } from '../src/eval/losses.js';
+import { formatMachine, machineInfo, waitForQuiet } from '../src/perf/machine.js';
+import type { RawImage } from '../src/runtime/image.js';
+import { Stylizer } from '../src/runtime/stylizer.js';
+import { rng } from '../src/models/transformer.js';
+import { FlowEstimator } from '../src/temporal/flow.js';
+import { sampleMotion } from '../src/temporal/stability.js';
+import { clipWarpTaps, warpError } from '../src/temporal/warp-error.js';
+import { motionTaps, warpPlanar, type WarpTaps } from '../src/temporal/warp.js';
+import { ChangeMeter, meanAbsDiff } from '../src/video/flicker.js';
+
+const W = 320;
+const H = 240;
+/** Synthetic motion at 320x240: a little larger than training's (128 px crops), plus sensor-like noise. */
+const PHOTO_MOTION = { shift: 4, angle: 1, zoom: 0.02, noise: 4 };
+
+interface Row {
+  group: string;
+  model: string;
+  clipWarp: number;
+  clipFlicker: number;
+  photoWarp: number;
+  photoFlicker: number;
+  content: number;
+  style: number;
+}
+
+interface Clip {
+  name: string;
+  frames: RawImage[];
+  taps: WarpTaps[];
+}
+
+const toPlanar = (img: RawImage): Float32Array => {
+  const n = img.width * img.height;
+  const out = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) out[c * n + i] = img.data[i * img.channels + c]!;
+  return out;
+};
+const fromPlanar = (p: Float32Array, w: number, h: number): RawImage => {
+  const n = w * h;
+  const data = new Uint8Array(3 * n);
+  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) data[3 * i + c] = Math.min(255, Math.max(0, Math.round(p[c * n + i]!)));
+  return { width: w, height: h, channels: 3, data };
+};
+
+async function loadClips(mirror: string, frames: number, flow: FlowEstimator): Promise<Clip[]> {
+  const names = readdirSync(join(mirror, 'video')).filter((f) => /^asl_.*\.mkv$/.test(f)).sort();
+  const clips: Clip[] = [];
+  for (const name of names) {
+    const path = join(mirror, 'video', name);
+    const list: RawImage[] = [];
+    for await (const f of decodeVideo(path, { sourceSize: await probeVideo(path), size: { width: W, height: H } })) {
+      list.push(f);
+      if (list.length >= frames) break;
+    }
+    clips.push({ name, frames: list, taps: clipWarpTaps(list, flow) });
+    process.stderr.write(`stability: flow of ${name} (${list.length} frames)\n`);
+  }
+  return clips;
+}
+
+/** Each test photo and a moved, noisier copy with the taps of that motion (seeded: the same for every model). */
+async function photoPairs(mirror: string, count: number): Promise<{ photo: RawImage; moved: RawImage; taps: WarpTaps }[]> {
+  const dir = join(mirror, 'photos', 'test');
+  const files = readdirSync(dir).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort().slice(0, count);
+  const r = rng(2020);
+  const out = [];
+  for (const f of files) {
+    const { data } = await sharp(join(dir, f)).rotate().resize(W, H, { fit: 'cover' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const photo: RawImage = { width: W, height: H, channels: 3, data: new Uint8Array(data) };
+    const taps = motionTaps(W, H, sampleMotion(r, PHOTO_MOTION));
+    const moved = warpPlanar(toPlanar(photo), 3, taps);
+    const sigma = PHOTO_MOTION.noise * r();
+    for (let i = 0; i < moved.length; i++) moved[i] += sigma * Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+    out.push({ photo, moved: fromPlanar(moved, W, H), taps });
+  }
+  return out;
+}
+
+const teacherOf = (info: { provenance?: Readonly<Record<string, unknown>> }): string | undefined => {
+  const p = info.provenance as { teacher?: string; base?: { teacher?: string } } | undefined;
+  return p?.teacher ?? p?.base?.teacher;
+};
+
+export async function benchStability(groups: readonly (readonly string[])[]): Promise<object> {
+  const mirror = process.env.STYLECAST_MIRROR;
+  if (!mirror) throw new Error('bench stability needs STYLECAST_MIRROR (e.g. ../shared/assets)');
+  await waitForQuiet();
+  const machine = machineInfo();
+  const flow = await FlowEstimator.create();
+  const clips = await loadClips(mirror, 30, flow);
+  const pairs = await photoPairs(mirror, Number(process.env.STYLECAST_STABILITY_PHOTOS ?? 48));
+  const vgg = await loadVgg(join(mirror, 'vgg', 'vgg19-block1-3'));
+  const rows: Row[] = [];
+  const perFrame: { model: string; frame: number; change: number }[] = [];
+  const sideBySide: RawImage[][] = [];
+
+  for (const [gi, group] of groups.entries()) {
+    const first = await loadModel(group[0]!);
+    const teacher = teacherOf(first.info);
+    if (!teacher) throw new Error(`${group[0]}: its metadata names no teacher, so its style image is unknown`);
+    const meter = await LossMeter.create({ vgg, style: await readStyleTensor(await resolveStyleImage(findEntry(teacher), defaultStore()), 256), width: W, height: H });
+    for (const name of group) {
+      const model = await loadModel(name);
+      const s = await Stylizer.create(model, { batchSize: 1 });
+      const stylized: RawImage[][] = [];
+      for (const c of clips) {
+        const out: RawImage[] = [];
+        for (const f of c.frames) out.push(await s.stylize(f));
+        stylized.push(out);
+      }
+      const clipWarp = clips.reduce((a, c, i) => a + warpError(stylized[i]!, c.taps), 0) / clips.length;
+      const clipFlicker = clips.reduce((a, c, i) => {
+        const o = new ChangeMeter();
+        const src = new ChangeMeter();
+        stylized[i]!.forEach((f, t) => (o.add(f), src.add(c.frames[t]!)));
+        return a + o.mean / src.mean;
+      }, 0) / clips.length;
+      let photoWarp = 0;
+      let photoFlicker = 0;
+      let content = 0;
+      let style = 0;
+      for (const p of pairs) {
+        const [a, b] = [await s.stylize(p.photo), await s.stylize(p.moved)];
+        photoWarp += warpError([a, b], [p.taps]);
+        photoFlicker += meanAbsDiff(a, b) / meanAbsDiff(p.photo, p.moved);
+        const l = await meter.measure(toPlanar(a), toPlanar(p.photo));
+        content += l.content;
+        style += l.style;
+      }
+      const n = pairs.length;
+      const label = basename(name).replace(/\.onnx$/, '');
+      rows.push({ group: teacher, model: label, clipWarp, clipFlicker, photoWarp: photoWarp / n, photoFlicker: photoFlicker / n, content: content / n, style: style / n });
+      process.stderr.write(`stability ${label}: clips warp ${(clipWarp * 1e3).toFixed(3)}e-3 flicker ${clipFlicker.toFixed(2)}; photos warp ${((photoWarp / n) * 1e3).toFixed(3)}e-3\n`);
+      if (gi === 0) {
+        sideBySide.push(stylized[0]!);
+        const m = new ChangeMeter();
+        stylized[0]!.forEach((f, t) => {
+          const before = m.frames ? (m.mean * (m.frames - 1)) : 0;
+          m.add(f);
+          if (t > 0) perFrame.push({ model: label, frame: t, change: m.mean * (m.frames - 1) - before });
+        });
+      }
+    }
+    await meter.release();
+  }
+  {
+    const m = new ChangeMeter();
+    clips[0]!.frames.forEach((f, t) => {
+      const before = m.frames ? m.mean * (m.frames - 1) : 0;
+      m.add(f);
+      if (t > 0) perFrame.push({ model: 'source', frame: t, change: m.mean * (m.frames - 1) - before });
+    });
+  }
+
+  const docs = new URL('../docs/stability/', import.meta.url).pathname;
+  await mkdir(docs, { recursive: true });
+  await writeSideBySide(join(docs, 'side-by-side.mp4'), clips[0]!.frames, sideBySide);
+  await writeChart(join(docs, 'change.png'), changeSpec(perFrame, clips[0]!.name));
+
+  const md = report(rows, groups, machine, clips, pairs.length);
+  await writeFile(new URL('results/stability.md', import.meta.url), md);
+  const result = { size: `${W}x${H}`, clips: clips.map((c) => c.name), photos: pairs.length, photoMotion: PHOTO_MOTION, rows };
+  await writeFile(new URL('results/stability.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+/** original | each model, side by side, as an H.264 video. */
+async function writeSideBySide(path: string, source: readonly RawImage[], models: readonly RawImage[][]): Promise<void> {
+  const cols = 1 + models.length;
+  const enc = encodeVideo(path, { width: W * cols, height: H, rate: [30, 1], crf: 20 });
+  for (let t = 0; t < source.length; t++) {
+    const data = new Uint8Array(W * cols * H * 3);
+    [source[t]!, ...models.map((m) => m[t]!)].forEach((img, c) => {
+      for (let y = 0; y < H; y++) data.set(img.data.subarray(y * W * 3, (y + 1) * W * 3), (y * W * cols + c * W) * 3);
+    });
+    await enc.write({ width: W * cols, height: H, channels: 3, data });
+  }
+  await enc.finish();
+}
+
+function changeSpec(values: readonly { model: string; frame: number; change: number }[], clip: string): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: `Frame-to-frame change on ${clip} (320x240)`, subtitle: 'mean |frame_t - frame_t-1| per 8-bit sample' },
+    width: 640,
+    height: 320,
+    background: 'white',
+    data: { values: [...values] },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'frame', type: 'quantitative', title: 'frame' },
+      y: { field: 'change', type: 'quantitative', title: 'mean absolute change (0..255)' },
+      color: { field: 'model', type: 'nominal', title: '' },
+    },
+  };
+}
+
+function report(rows: readonly Row[], groups: readonly (readonly string[])[], machine: ReturnType<typeof machineInfo>, clips: readonly Clip[], photos: number): string {
+  const f3 = (v: number) => (v * 1e3).toFixed(3);
+  const lines = [
+    '# Temporal stability (#9)',
+    '',
+    `Machine: ${formatMachine(machine)}  `,
+    `Command: \`STYLECAST_MIRROR=../shared/assets npx tsx bench/stability.ts ${groups.map((g) => g.join(',')).join(' ')}\`  `,
+    `Clips: ${clips.map((c) => c.name).join(', ')} at ${W}x${H}, first 30 frames, optical flow (OpenCV Farnebäck) on the source, occlusions masked by a forward-backward check. Photos: the first ${photos} of photos/test at ${W}x${H}, each against a copy moved by a random shift <= ${PHOTO_MOTION.shift} px, rotation <= ${PHOTO_MOTION.angle} deg, zoom <= ${PHOTO_MOTION.zoom * 100}% with Gaussian noise <= ${PHOTO_MOTION.noise} levels (known flow).`,
+    '',
+    'Warping error: MSE on 0..1 RGB between frame t and frame t-1 warped along the flow (x 1e-3; lower is steadier). Flicker: mean frame-to-frame change of the output over that of the input. Content and style: the perceptual losses (VGG-19, unweighted) of the photos\' outputs. Ratios are against the first model of each group.',
+    '',
+    '| style | model | clip warp | x | clip flicker | photo warp | x | photo flicker | content | style loss | x |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const b = rows.find((x) => x.group === r.group)!;
+    lines.push(`| ${r.group} | ${r.model} | ${f3(r.clipWarp)} | ${(r.clipWarp / b.clipWarp).toFixed(2)} | ${r.clipFlicker.toFixed(2)} | ${f3(r.photoWarp)} | ${(r.photoWarp / b.photoWarp).toFixed(2)} | ${r.photoFlicker.toFixed(2)} | ${r.content.toExponential(3)} | ${r.style.toExponential(3)} | ${(r.style / b.style).toFixed(2)} |`);
+  }
+  lines.push('', `Source warping error of the clips (flow and lighting alone): ${clips.map((c) => `${c.name} ${f3(warpError(c.frames, c.taps))}`).join(', ')}.`, '');
+  return lines.join('\n');
+}
+
+const args = process.argv.slice(2);
+const defaults = REGISTRY.filter((e) => e.stable && e.base).map((e) => [e.base!, e.name]);
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const groups = args.length ? args.map((a) => a.split(',')) : defaults;
+  if (!groups.length) throw new Error('bench stability: no stable students registered; pass base,stable[,...] groups');
+  process.stdout.write(`${JSON.stringify(await benchStability(groups))}\n`);
+}
