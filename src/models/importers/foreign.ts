@@ -56,7 +56,9 @@ function graphHints(bytes: Uint8Array): { reflect: boolean; tanh: boolean; epsil
   const attr = (n: onnxProto.onnx.INodeProto, name: string) => n.attribute?.find((a) => a.name === name);
   const reflect = nodes.some((n) => n.opType === 'Pad' && new TextDecoder().decode(attr(n, 'mode')?.s ?? new Uint8Array()) === 'reflect');
   const norm = nodes.find((n) => n.opType === 'InstanceNormalization');
-  const eps = norm ? attr(norm, 'epsilon')?.f : undefined;
+  // Stored as float32 (1e-5 reads 9.99999975e-6): six digits give the value the exporter wrote.
+  const f = norm ? attr(norm, 'epsilon')?.f : undefined;
+  const eps = f ? Number(f.toPrecision(6)) : undefined;
   return { reflect, tanh: nodes.some((n) => n.opType === 'Tanh'), ...(eps ? { epsilon: eps } : {}) };
 }
 
@@ -207,9 +209,16 @@ export async function importForeign(bytes: Uint8Array, origin: string, opts: For
   }
 
   let best = { err: Infinity, ...configs[0]! };
+  let refusal: string | undefined;
   for (const c of configs) {
     const config = c.config;
-    const weights = foldRange(config, c.weights, range);
+    let weights;
+    try {
+      weights = foldRange(config, c.weights, range);
+    } catch (e) {
+      refusal ??= (e as Error).message;
+      continue;
+    }
     const s = await createSession(toOnnx(buildTransformer(config, weights, { shape: [1, h, w] })), opts.threads ? { threads: opts.threads } : {});
     try {
       const got = (await s.run({ input }))['output']!.data as Float32Array;
@@ -222,6 +231,8 @@ export async function importForeign(bytes: Uint8Array, origin: string, opts: For
     if (best.err <= TOLERANCE) break;
   }
   if (!(best.err <= TOLERANCE)) {
+    // A variant the range could not be folded into explains the failure better than the others' misfit.
+    if (refusal) fail(refusal);
     fail(`its weights fit a Johnson et al. transformer, but no variant of it reproduces the network's output (closest: max abs error ${best.err.toPrecision(3)} on 0..255)`);
   }
   const file = basename(origin);
