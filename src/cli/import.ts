@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
 import { readBytes } from '../io/read.js';
 import { importForeign, INPUT_RANGES, type InputRange } from '../models/importers/foreign.js';
-import { registerLocalModel } from '../models/load.js';
+import { checkLocalName, registerLocalModel } from '../models/load.js';
 import { positiveInt } from './options.js';
 
 interface Flags {
@@ -25,6 +25,7 @@ export function register(program: Command): void {
     .option('--style <image>', 'the style image it was trained on (recorded with its sha256)')
     .option('--threads <n>', 'onnxruntime intra-op threads for the check (defaults to all cores)', positiveInt)
     .action(async (input: string, f: Flags) => {
+      if (f.name) checkLocalName(f.name); // before any work, so a bad name leaves no file behind
       const bytes = await readBytes(input, 'cannot read model');
       const styleImage = f.style
         ? {

@@ -34,10 +34,15 @@ export function localModelPath(name: string, opts: StoreOptions = defaultStore()
   return join(cacheRoot(opts), 'local', `${name}.onnx`);
 }
 
-/** Keep a model file in the local store under a name; registered names cannot be taken. */
-export async function registerLocalModel(name: string, onnx: Uint8Array, opts: StoreOptions = defaultStore()): Promise<string> {
+/** Throws when `name` cannot name a model in the local store (a path, or a registered model's name). */
+export function checkLocalName(name: string): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name) || name.endsWith('.onnx')) throw new Error(`model name '${name}': use letters, digits, '_', '-' and '.', without a path or .onnx`);
   if (REGISTRY.some((e) => e.name === name)) throw new Error(`model name '${name}' is a registered model; pick another name`);
+}
+
+/** Keep a model file in the local store under a name; registered names cannot be taken. */
+export async function registerLocalModel(name: string, onnx: Uint8Array, opts: StoreOptions = defaultStore()): Promise<string> {
+  checkLocalName(name);
   const path = localModelPath(name, opts);
   await mkdir(join(cacheRoot(opts), 'local'), { recursive: true });
   await writeFileAtomic(path, onnx);
