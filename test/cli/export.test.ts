@@ -60,6 +60,10 @@ test('stylecast import: a foreign network becomes a model file and, with --name,
   assert.match(r.stdout, /wrapped\.onnx: my_style, reflect\/nearest\/raw transformer \(width 4, 1 blocks\), matches .* within .* at 32x32; -m my_style finds it\n$/);
   assert.deepEqual((await readModelFile(wrapped)).config, config);
 
+  const listed = await runCli(['models', '--json'], { STYLECAST_CACHE: cache });
+  const row = (JSON.parse(listed.stdout) as { name: string; kind: string; availability: string }[]).find((m) => m.name === 'my_style');
+  assert.deepEqual(row && [row.kind, row.availability], ['imported', 'cached']);
+
   const photo = join(dir, 'photo.png');
   await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 200, g: 90, b: 30 } } }).png().toFile(photo);
   const out = join(dir, 'styled.png');
