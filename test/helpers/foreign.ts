@@ -9,11 +9,11 @@ import { paramSpecs, transformerForward, type TransformerConfig, type Weights } 
  * transformer whose parameters sit under a prefix and that works on another pixel range, and networks
  * that are not image to image.
  */
-export function foreignTransformer(c: TransformerConfig, w: Weights, opts: { prefix?: string; range?: readonly [number, number]; shape?: readonly [number, number] } = {}): Uint8Array {
+export function foreignTransformer(c: TransformerConfig, w: Weights, opts: { prefix?: string; rename?: (name: string, i: number) => string; range?: readonly [number, number]; shape?: readonly [number, number] } = {}): Uint8Array {
   const g = new Graph('foreign');
   const x = g.input('image', 'float32', ['n', 3, opts.shape?.[0] ?? 'h', opts.shape?.[1] ?? 'w']);
   const weights = opts.range ? forRange(c, w, opts.range) : w;
-  const params = new Map(paramSpecs(c).map((p) => [p.name, g.param(`${opts.prefix ?? ''}${p.name}`, weights.get(p.name)!)]));
+  const params = new Map(paramSpecs(c).map((p, i) => [p.name, g.param(opts.rename ? opts.rename(p.name, i) : `${opts.prefix ?? ''}${p.name}`, weights.get(p.name)!)]));
   g.output(transformerForward(x, c, params), 'styled');
   return toOnnx(g);
 }

@@ -70,11 +70,26 @@ test('import: a prefixed, dynamic-size network on 0..1 is folded to 0..255; an e
   assert.equal(back.maxAbsError, 0);
 });
 
+test('import: initializers with arbitrary names are read by where the graph uses them', async () => {
+  // Reversed numbering so the initializers' file order is no help either.
+  const rename = (_: string, i: number) => `onnx::Conv_${900 - i}`;
+  for (const config of [
+    { ...PRESETS.engstrom, width: 4, blocks: 2 },
+    { ...PRESETS.torch, width: 4, blocks: 1, residual: 'separable' as const, firstKernel: 5, lastKernel: 3 },
+  ] satisfies TransformerConfig[]) {
+    const weights = randomWeights(config, 11);
+    const r = await importForeign(foreignTransformer(config, weights, { rename }), 'folded.onnx');
+    assert.deepEqual(r.model.config, config);
+    assert.equal(r.maxAbsError, 0);
+    for (const [k, t] of weights) assert.deepEqual(r.model.weights.get(k)!.data, t.data, k);
+  }
+});
+
 test('import refuses what is not an image-to-image style network, in one line', async () => {
   const cases: [Uint8Array, RegExp][] = [
     [twoInputs(), /^Error: x\.onnx: not an image-to-image network: it has 2 inputs \('a', 'b'\); stylecast imports networks with one float image input \[N, 3, H, W\]$/],
     [oneChannelOut(), /^Error: x\.onnx: not an image-to-image network: its output 'mask' is float32 \[1, 1, 8, 8\], not an image \[N, 3, H, W\]$/],
-    [notATransformer(), /^Error: x\.onnx: unsupported architecture: its weights are not named like a fast_neural_style transformer's/],
+    [notATransformer(), /^Error: x\.onnx: unsupported architecture: its weights are not a fast_neural_style transformer's, by name or by use; stylecast imports the Johnson et al\. network family$/],
     [tinyModel().onnx, /^Error: x\.onnx: already a stylecast model file; use it directly$/],
     [new TextEncoder().encode('not onnx at all'), /^Error: x\.onnx: not a valid ONNX model/],
   ];

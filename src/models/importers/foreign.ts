@@ -79,6 +79,55 @@ function namedWeights(inits: ReadonlyMap<string, Tensor>): Map<string, Tensor<'f
   return out;
 }
 
+/**
+ * Parameters named by where the graph uses them, for files whose initializer names are not the
+ * state_dict's (e.g. 'onnx::Conv_123' after constant folding): the weights and biases of Conv and
+ * ConvTranspose and the scales and biases of InstanceNormalization, in node order, are the family's
+ * parameters in paramSpecs order. The counts give the depth; shapes and the output check do the rest.
+ */
+function weightsByUse(bytes: Uint8Array, inits: ReadonlyMap<string, Tensor>): Map<string, Tensor<'float32'>> | undefined {
+  const layers: { kind: 'conv' | 'convT' | 'norm'; group: number; tensors: Tensor<'float32'>[] }[] = [];
+  for (const n of onnxProto.onnx.ModelProto.decode(bytes).graph?.node ?? []) {
+    const kind = n.opType === 'Conv' ? 'conv' : n.opType === 'ConvTranspose' ? 'convT' : n.opType === 'InstanceNormalization' ? 'norm' : undefined;
+    if (!kind) continue;
+    const tensors: Tensor<'float32'>[] = [];
+    for (const name of (n.input ?? []).slice(1).filter(Boolean)) {
+      const t = inits.get(name);
+      if (t?.dtype === 'float32') tensors.push(t as Tensor<'float32'>);
+      else if (t?.dtype === 'float16') tensors.push(fromFloat16(t as Tensor<'float16'>));
+      else return undefined; // computed in the graph (a cast, a dequantization): not plain weights
+    }
+    layers.push({ kind, group: Number(n.attribute?.find((a) => a.name === 'group')?.i ?? 1), tensors });
+  }
+  const convs = layers.filter((l) => l.kind !== 'norm');
+  const first = convs[0]?.tensors[0];
+  const last = convs[convs.length - 1]?.tensors[0];
+  if (convs.length < 6 || first?.dims.length !== 4 || last?.dims.length !== 4) return undefined;
+  const residual = convs.some((l) => l.group > 1) ? ('separable' as const) : ('full' as const);
+  const blocks = (convs.length - 6) / (residual === 'separable' ? 4 : 2);
+  const config: TransformerConfig = {
+    width: first.dims[0]!,
+    blocks,
+    firstKernel: first.dims[2]!,
+    lastKernel: last.dims[2]!,
+    padding: 'reflect',
+    upsample: convs.some((l) => l.kind === 'convT') ? 'transpose' : 'nearest',
+    normEpsilon: 1e-5,
+    bias: convs[0]!.tensors.length === 2,
+    finalNorm: layers.filter((l) => l.kind === 'norm').length === 6 + 2 * blocks,
+    head: 'raw',
+    residual,
+  };
+  try {
+    validateConfig(config);
+  } catch {
+    return undefined;
+  }
+  const specs = paramSpecs(config);
+  const flat = layers.flatMap((l) => l.tensors);
+  return flat.length === specs.length ? new Map(specs.map((p, i) => [p.name, flat[i]!])) : undefined;
+}
+
 /** Architectures the weights fit, most likely first (the graph's hints decide the order). */
 function candidates(w: ReadonlyMap<string, Tensor<'float32'>>, hints: ReturnType<typeof graphHints>): { config: TransformerConfig; weights: Map<string, Tensor<'float32'>> }[] {
   const conv1 = w.get('conv1.conv2d.weight')!;
@@ -180,8 +229,8 @@ export async function importForeign(bytes: Uint8Array, origin: string, opts: For
   } catch (e) {
     fail((e as Error).message);
   }
-  const named = namedWeights(parsed.initializers);
-  if (!named) fail(`unsupported architecture: its weights are not named like a fast_neural_style transformer's (no 'conv1.conv2d.weight'); stylecast imports the Johnson et al. network family`);
+  const named = namedWeights(parsed.initializers) ?? weightsByUse(bytes, parsed.initializers);
+  if (!named) fail(`unsupported architecture: its weights are not a fast_neural_style transformer's, by name or by use; stylecast imports the Johnson et al. network family`);
   const hints = graphHints(bytes);
   const configs = candidates(named!, hints);
   if (!configs.length) fail(`unsupported architecture: its weights do not fit any Johnson et al. transformer (${named!.size} tensors)`);
