@@ -7,9 +7,10 @@
  *   npx tsx bench/stability.ts base,control,stable [base,control,stable...]
  *
  * Models are registered names or .onnx files. Without arguments: every registered stable student
- * with its base. Needs STYLECAST_MIRROR. STYLECAST_STABILITY_PHOTOS (48) photos, 30 frames a clip,
+ * with its base. Needs STYLECAST_MIRROR. STYLECAST_STABILITY_PHOTOS (48) photos, STYLECAST_STABILITY_FRAMES (30) frames a clip,
  * everything at 320x240. Also writes a side-by-side video and a per-frame change chart of the first
- * group's first clip (docs/stability/).
+ * group's first clip (docs/stability/). It measures quality, not speed, so it need not wait for a
+ * quiet machine.
  */
 import { readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -23,7 +24,7 @@ import { decodeVideo, encodeVideo, probeVideo } from '../src/io/video.js';
 import { loadModel } from '../src/models/load.js';
 import { loadVgg } from '../src/models/importers/vgg.js';
 import { LossMeter, readStyleTensor } from '../src/eval/losses.js';
-import { formatMachine, machineInfo, waitForQuiet } from '../src/perf/machine.js';
+import { formatMachine, machineInfo } from '../src/perf/machine.js';
 import type { RawImage } from '../src/runtime/image.js';
 import { Stylizer } from '../src/runtime/stylizer.js';
 import { rng } from '../src/models/transformer.js';
@@ -110,10 +111,9 @@ const teacherOf = (info: { provenance?: Readonly<Record<string, unknown>> }): st
 export async function benchStability(groups: readonly (readonly string[])[]): Promise<object> {
   const mirror = process.env.STYLECAST_MIRROR;
   if (!mirror) throw new Error('bench stability needs STYLECAST_MIRROR (e.g. ../shared/assets)');
-  await waitForQuiet();
   const machine = machineInfo();
   const flow = await FlowEstimator.create();
-  const clips = await loadClips(mirror, 30, flow);
+  const clips = await loadClips(mirror, Number(process.env.STYLECAST_STABILITY_FRAMES ?? 30), flow);
   const pairs = await photoPairs(mirror, Number(process.env.STYLECAST_STABILITY_PHOTOS ?? 48));
   const vgg = await loadVgg(join(mirror, 'vgg', 'vgg19-block1-3'));
   const rows: Row[] = [];

@@ -29,7 +29,9 @@ export { compress, studentConfig, transferWeights, channelImportance, defaultDro
 export { inferenceOnnx } from './models/inference.js';
 export { buildHalfResTransformer } from './models/halfres.js';
 export { DEFAULT_MODEL, type SpeedClass } from './io/registry.js';
-export { loadModel, importTeacher } from './models/load.js';
+export { loadModel, importTeacher, localModelPath, registerLocalModel } from './models/load.js';
+export { exportModel, EXPORT_FORMATS, encodeCoreml, decodeCoreml, coremlLayers, coremlModel, evaluateCoreml, exportOnnx, ioConvention, type ExportFormat, type ExportOptions, type CoremlOptions, type OnnxExportOptions, type Blob } from './export/index.js';
+export { importForeign, INPUT_RANGES, type InputRange, type ForeignImportOptions, type ForeignImport } from './models/importers/foreign.js';
 export { listModels, type CatalogRow } from './models/catalog.js';
 export { importEngstrom } from './models/importers/engstrom.js';
 export { importTorch } from './models/importers/torch.js';

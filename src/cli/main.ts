@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { register as compress } from './compress.js';
 import { register as evalCmd } from './eval.js';
+import { register as exportCmd } from './export.js';
 import { register as flicker } from './flicker.js';
+import { register as importCmd } from './import.js';
 import { register as models } from './models.js';
 import { register as quantize } from './quantize.js';
 import { register as serve } from './serve.js';
@@ -14,7 +16,7 @@ import { register as video } from './video.js';
 /** Build the `stylecast` program; each subcommand lives in its own module and registers itself here. */
 export function program(): Command {
   const p = new Command('stylecast').description('Real-time neural style transfer on onnxruntime').showHelpAfterError('(stylecast <command> --help for usage)');
-  for (const register of [stylize, models, verify, trainCmd, compress, quantize, evalCmd, serve, sweep, video, flicker]) register(p);
+  for (const register of [stylize, models, verify, trainCmd, compress, quantize, evalCmd, serve, sweep, video, flicker, exportCmd, importCmd]) register(p);
   return p;
 }
 

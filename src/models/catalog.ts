@@ -1,11 +1,13 @@
-import { access } from 'node:fs/promises';
+import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REGISTRY, type SpeedClass } from '../io/registry.js';
 import { cacheRoot, defaultStore, type StoreOptions } from '../io/store.js';
+import { readModelFile } from './modelfile.js';
 
 export interface CatalogRow {
   readonly name: string;
-  readonly kind: 'teacher' | 'student' | 'loss-network';
+  /** 'imported': kept in the local store by `stylecast import --name`. */
+  readonly kind: 'teacher' | 'student' | 'loss-network' | 'imported';
   readonly family: 'engstrom' | 'torch' | 'vgg' | 'stylecast';
   readonly title: string;
   readonly license: string;
@@ -27,9 +29,24 @@ export interface CatalogRow {
 
 const present = (p: string) => access(p).then(() => true, () => false);
 
-/** Every registered asset with where it can be had from right now. */
+/** Models `stylecast import --name` kept in the local store; unreadable files are left out. */
+async function localModels(opts: StoreOptions): Promise<CatalogRow[]> {
+  const dir = join(cacheRoot(opts), 'local');
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.onnx')).sort();
+  const rows = await Promise.all(
+    files.map(async (f) => {
+      const m = await readModelFile(join(dir, f)).catch(() => undefined);
+      if (!m) return [];
+      const row: CatalogRow = { name: f.slice(0, -'.onnx'.length), kind: 'imported', family: 'stylecast', title: m.info.style, license: m.info.license, source: m.info.source, availability: 'cached', url: null, builtin: false };
+      return [row];
+    }),
+  );
+  return rows.flat();
+}
+
+/** Every registered asset with where it can be had from right now, then the locally imported models. */
 export async function listModels(opts: StoreOptions = defaultStore()): Promise<CatalogRow[]> {
-  return Promise.all(
+  const registered = await Promise.all(
     REGISTRY.map(async (e) => {
       const availability = e.bundled
         ? 'bundled'
@@ -48,4 +65,5 @@ export async function listModels(opts: StoreOptions = defaultStore()): Promise<C
       } as const;
     }),
   );
+  return [...registered, ...(await localModels(opts))];
 }

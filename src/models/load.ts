@@ -1,7 +1,7 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
-import { findEntry, type AssetEntry } from '../io/registry.js';
+import { findEntry, REGISTRY, type AssetEntry } from '../io/registry.js';
 import { assetDigest, cacheRoot, defaultStore, resolveAsset, type StoreOptions } from '../io/store.js';
 import { importEngstrom } from './importers/engstrom.js';
 import { importTorch } from './importers/torch.js';
@@ -29,8 +29,29 @@ export async function importTeacher(e: AssetEntry, opts: StoreOptions = defaultS
   }
 }
 
+/** Where `stylecast import --name <n>` keeps a model so it is found by name: <cache>/local/<n>.onnx. */
+export function localModelPath(name: string, opts: StoreOptions = defaultStore()): string {
+  return join(cacheRoot(opts), 'local', `${name}.onnx`);
+}
+
+/** Throws when `name` cannot name a model in the local store (a path, or a registered model's name). */
+export function checkLocalName(name: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name) || name.endsWith('.onnx')) throw new Error(`model name '${name}': use letters, digits, '_', '-' and '.', without a path or .onnx`);
+  if (REGISTRY.some((e) => e.name === name)) throw new Error(`model name '${name}' is a registered model; pick another name`);
+}
+
+/** Keep a model file in the local store under a name; registered names cannot be taken. */
+export async function registerLocalModel(name: string, onnx: Uint8Array, opts: StoreOptions = defaultStore()): Promise<string> {
+  checkLocalName(name);
+  const path = localModelPath(name, opts);
+  await mkdir(join(cacheRoot(opts), 'local'), { recursive: true });
+  await writeFileAtomic(path, onnx);
+  return path;
+}
+
 /**
- * Load a style model by registered name ('candy') or by path to a stylecast .onnx file. Imported
+ * Load a style model by registered name ('candy'), by a name given to `stylecast import`, or by path
+ * to a stylecast .onnx file. Imported
  * teachers are cached as model files, keyed by the digest of their source files.
  *
  * @example
@@ -38,6 +59,11 @@ export async function importTeacher(e: AssetEntry, opts: StoreOptions = defaultS
  */
 export async function loadModel(spec: string, opts: StoreOptions = defaultStore()): Promise<LoadedModel> {
   if (await isModelPath(spec)) return readModelFile(spec);
+  if (!REGISTRY.some((r) => r.name === spec)) {
+    // A model imported under a name (stylecast import --name) lives in the local store.
+    const local = localModelPath(spec, opts);
+    if (await stat(local).then((s) => s.isFile(), () => false)) return readModelFile(local);
+  }
   const e = findEntry(spec);
   if (e.kind === 'loss-network') throw new Error(`'${spec}' is a ${e.kind}, not a style model`);
   if (e.format === 'stylecast-model') return readModelFile(join(await resolveAsset(e, opts), Object.keys(e.files)[0]!));

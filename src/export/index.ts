@@ -1,0 +1,37 @@
+import type { LoadedModel } from '../models/modelfile.js';
+import { encodeCoreml } from './coreml/writer.js';
+import { exportOnnx } from './onnx.js';
+
+export const EXPORT_FORMATS = Object.freeze(['coreml', 'onnx'] as const);
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface ExportOptions {
+  readonly format: ExportFormat;
+  /** Fixed [width, height]; omitted: any size (CoreML: a flexible size range; ONNX: dynamic axes). */
+  readonly size?: readonly [number, number];
+  /** float16 weights (CoreML) or float16 computation (ONNX). */
+  readonly fp16?: boolean;
+}
+
+/**
+ * A style model in another runtime's format: 'coreml' (.mlmodel, NeuralNetwork) or 'onnx' (clean ONNX).
+ *
+ * @example
+ * await writeFileAtomic('Style.mlmodel', exportModel(await loadModel('candy_rt'), { format: 'coreml', size: [640, 480] }));
+ */
+export function exportModel(model: LoadedModel, opts: ExportOptions): Uint8Array {
+  const format = opts.format as string;
+  const rest = { ...(opts.size ? { size: opts.size } : {}), ...(opts.fp16 ? { fp16: true } : {}) };
+  switch (format) {
+    case 'coreml':
+      return encodeCoreml(model, rest);
+    case 'onnx':
+      return exportOnnx(model, rest);
+    default:
+      throw new Error(`unknown export format '${format}' (expected ${EXPORT_FORMATS.join(' or ')})`);
+  }
+}
+
+export { encodeCoreml, decodeCoreml, coremlLayers, coremlModel, COREML_INPUT, COREML_OUTPUT, type CoremlOptions } from './coreml/writer.js';
+export { evaluateCoreml, type Blob } from './coreml/evaluate.js';
+export { exportOnnx, ioConvention, type OnnxExportOptions } from './onnx.js';

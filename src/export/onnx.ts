@@ -1,0 +1,57 @@
+import { toOnnx } from '../graph/onnx.js';
+import { toFloat16Graph } from '../graph/precision.js';
+import type { LoadedModel } from '../models/modelfile.js';
+import { buildTransformer } from '../models/transformer.js';
+import { checkExportSize } from './coreml/writer.js';
+
+export interface OnnxExportOptions {
+  /** Fixed [width, height] (batch 1); omitted: dynamic batch, height and width. */
+  readonly size?: readonly [number, number];
+  /** Compute in float16 (the input and output stay float32). */
+  readonly fp16?: boolean;
+}
+
+/** Names of the exported graph's input and output. */
+export const ONNX_INPUT = 'input';
+export const ONNX_OUTPUT = 'output';
+
+/**
+ * The I/O convention every exported ONNX model states in its metadata_props (ONNX's model-level
+ * key/value metadata), so a runtime that knows nothing of stylecast can feed it.
+ */
+export function ioConvention(model: LoadedModel, size?: readonly [number, number]): Record<string, string> {
+  const [lo, hi] = model.info.inputRange;
+  return {
+    'io.input': `${ONNX_INPUT}: float32 [N, 3, H, W], NCHW, RGB, values ${lo}..${hi}`,
+    'io.output': `${ONNX_OUTPUT}: float32 [N, 3, H, W], NCHW, RGB, values 0..255 unclamped (clamp and round for an 8-bit image)`,
+    'io.size': size ? `${size[0]}x${size[1]} (fixed, batch 1)` : `dynamic: H and W multiples of ${model.stride}, at least ${model.minSide} (pad, e.g. by reflection, then crop)`,
+    'io.layout': 'NCHW',
+    'io.range': `${lo}..${hi}`,
+  };
+}
+
+/**
+ * A self-contained ONNX model of a stylecast network for any runtime: opset 17, standard ops only,
+ * I/O convention in metadata, plus where it came from (name, style, licence, source sha256). It has no
+ * 'stylecast.format' key: `stylecast import` reads it back (its weights are recognized).
+ */
+export function exportOnnx(model: LoadedModel, opts: OnnxExportOptions = {}): Uint8Array {
+  if (opts.size) checkExportSize(model, opts.size);
+  const shape = opts.size ? ([1, opts.size[1], opts.size[0]] as const) : undefined;
+  let g = buildTransformer(model.config, model.weights, shape ? { shape } : {});
+  if (opts.fp16) g = toFloat16Graph(g);
+  const { info } = model;
+  return toOnnx(g, {
+    docString: `${info.style}: feed-forward neural style transfer (Johnson et al. 2016), exported by stylecast. ${ioConvention(model, opts.size)['io.input']}; ${ioConvention(model, opts.size)['io.output']}.`,
+    metadata: {
+      ...ioConvention(model, opts.size),
+      'stylecast.name': info.name,
+      'stylecast.style': info.style,
+      'stylecast.license': info.license,
+      'stylecast.source': info.source,
+      'stylecast.sourceSha256': model.sha256,
+      'stylecast.precision': opts.fp16 ? 'fp16' : 'fp32',
+      'stylecast.config': JSON.stringify(model.config),
+    },
+  });
+}
