@@ -84,7 +84,7 @@ interface Planned {
   readonly work?: string;
 }
 
-async function planVideo(id: string, input: string, output: string, settings: StyleSettings, o: SubmitOptions, childOpts: JobsOptions, queueName: string): Promise<Planned> {
+async function planVideo(id: string, input: string, output: string, settings: StyleSettings, o: SubmitOptions, opts: { child: JobsOptions; parent: JobsOptions }, queueName: string): Promise<Planned> {
   const muxer = muxerFor(output);
   const source = await probeVideo(input);
   // Hidden work directory beside the output (same file system, so its parts are on shared storage too).
@@ -99,11 +99,11 @@ async function planVideo(id: string, input: string, output: string, settings: St
       name: 'segment',
       queueName,
       data: { ...settings, index, count: inputs.length, input: p, output: parts[index]!, work } satisfies SegmentData,
-      opts: { ...childOpts, jobId: childId(id, 'segment', index) },
+      opts: { ...opts.child, jobId: childId(id, 'segment', index) },
     }));
     const data: AssembleData = { input, output, model: settings.model, work, parts, ...(source.audioCodec ? { audioCodec: source.audioCodec } : {}), ...(source.frames !== undefined ? { frames: source.frames } : {}) };
     return {
-      flow: { name: 'assemble', queueName, data, opts: { ...childOpts, jobId: id }, children },
+      flow: { name: 'assemble', queueName, data, opts: { ...opts.parent, jobId: id }, children },
       submission: { id, kind: 'video', input, output, units: inputs.length, frames: source.frames ?? 0 },
       work,
     };
@@ -113,7 +113,7 @@ async function planVideo(id: string, input: string, output: string, settings: St
   }
 }
 
-async function planPhotos(id: string, input: string, output: string, settings: StyleSettings, o: SubmitOptions, childOpts: JobsOptions, queueName: string): Promise<Planned> {
+async function planPhotos(id: string, input: string, output: string, settings: StyleSettings, o: SubmitOptions, opts: { child: JobsOptions; parent: JobsOptions }, queueName: string): Promise<Planned> {
   const photos = await listPhotos(input);
   const targets = photos.map((p) => join(output, relative(input, p)));
   for (const d of new Set(targets.map((t) => dirname(t)))) {
@@ -127,11 +127,11 @@ async function planPhotos(id: string, input: string, output: string, settings: S
     name: 'photos',
     queueName,
     data: { ...settings, index, count, inputs: photos.slice(index * per, (index + 1) * per), outputs: targets.slice(index * per, (index + 1) * per) } satisfies PhotosData,
-    opts: { ...childOpts, jobId: childId(id, 'photos', index) },
+    opts: { ...opts.child, jobId: childId(id, 'photos', index) },
   }));
   const data: CollectData = { input, output, model: settings.model, photos: photos.length };
   return {
-    flow: { name: 'collect', queueName, data, opts: { ...childOpts, jobId: id }, children },
+    flow: { name: 'collect', queueName, data, opts: { ...opts.parent, jobId: id }, children },
     submission: { id, kind: 'photos', input, output, units: count, frames: photos.length },
   };
 }
@@ -166,14 +166,18 @@ export async function submit(inputs: readonly string[], o: SubmitOptions): Promi
 
   const settings: StyleSettings = { model, ...(o.size ? { size: o.size } : {}), ...(o.crf !== undefined ? { crf: o.crf } : {}), ...(o.maxSide ? { maxSide: o.maxSide } : {}) };
   const queueName = o.queue ?? DEFAULT_QUEUE;
-  const childOpts: JobsOptions = { attempts: o.attempts ?? 3, backoff: { type: 'fixed', delay: o.backoffMs ?? 1000 }, failParentOnFailure: true };
+  const retries: JobsOptions = { attempts: o.attempts ?? 3, backoff: { type: 'fixed', delay: o.backoffMs ?? 1000 } };
+  // A finished part's result lives on in its parent, so the part itself can go (listing stays cheap on
+  // long videos); failed parts stay for their reason. Parents stay a week for `jobs` and `--wait`.
+  const childOpts: JobsOptions = { ...retries, failParentOnFailure: true, removeOnComplete: true };
+  const parentOpts: JobsOptions = { ...retries, removeOnComplete: { age: 7 * 24 * 3600 } };
   const planned: Planned[] = [];
   let added = 0;
   try {
     for (const [k, input] of abs.entries()) {
       const id = randomUUID().slice(0, 13).replace('-', '');
       const plan = kinds[k] === 'video' ? planVideo : planPhotos;
-      planned.push(await plan(id, input, outputs[k]!, settings, o, childOpts, queueName));
+      planned.push(await plan(id, input, outputs[k]!, settings, o, { child: childOpts, parent: parentOpts }, queueName));
     }
     const producer = new FlowProducer({ connection: redisOptions(o.redis) });
     try {

@@ -77,6 +77,16 @@ export async function waitFor(subs: readonly Submission[], o: WaitOptions): Prom
   const failures: string[] = [];
   try {
     await events.waitUntilReady();
+    // Parts that finished before the event stream was read (between submit and wait) count too.
+    for (const s of subs) {
+      const values = (await (await Job.fromId(queue, s.id))?.getChildrenValues<JobResult>()) ?? {};
+      for (const [key, v] of Object.entries(values)) {
+        const id = key.slice(key.lastIndexOf(':') + 1);
+        finished.add(id);
+        frames.set(id, v.frames);
+      }
+    }
+    if (finished.size > 0) report();
     const pending = new Set(subs);
     while (pending.size > 0) {
       for (const s of [...pending]) {

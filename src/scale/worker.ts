@@ -11,6 +11,7 @@ import { loadModel } from '../models/load.js';
 import type { LoadedModel } from '../models/modelfile.js';
 import { stylizeFiles } from '../stylize.js';
 import { stylizeVideo } from '../video/stylize.js';
+import { StylizerPool } from './pool.js';
 import { checkRedis, DEFAULT_QUEUE, redisOptions, type QueueTarget } from './connection.js';
 import { unitLabel, type AssembleData, type CollectData, type JobName, type JobResult, type JobTypes, type PhotosData, type SegmentData, type SegmentProgress } from './jobs.js';
 
@@ -68,6 +69,7 @@ export async function startWorker(o: WorkerOptions): Promise<ScaleWorker> {
     return m;
   };
   const threads = o.threads ? { threads: o.threads } : {};
+  const pool = new StylizerPool(o.threads);
   const name = o.queue ?? DEFAULT_QUEUE;
   const queue = new Queue(name, { connection: redisOptions(o.redis) });
   queue.on('error', () => {}); // the worker reports connection errors once
@@ -79,18 +81,19 @@ export async function startWorker(o: WorkerOptions): Promise<ScaleWorker> {
       if (job.parent?.id && (await queue.getJobState(job.parent.id)) === 'failed') throw new UnrecoverableError('its video already failed');
       if (await exists(d.output)) return { frames: (await probeVideo(d.output)).frames ?? 0, skipped: true };
       let last = 0;
-      const r = await stylizeVideo(d.input, d.output, {
-        model: await model(d.model),
-        ...threads,
-        ...(d.size ? { size: d.size } : {}),
-        ...(d.crf !== undefined ? { crf: d.crf } : {}),
-        onEvent: (e) => {
-          // Progress is a Redis write plus an event: at most once a second per part.
-          if (e.type !== 'progress' || Date.now() - last < 1000) return;
-          last = Date.now();
-          job.updateProgress({ frames: e.frames.stylized } satisfies SegmentProgress).catch(() => {});
-        },
-      });
+      const r = await pool.use(d.model, () => model(d.model), (stylizer) =>
+        stylizeVideo(d.input, d.output, {
+          stylizer,
+          ...(d.size ? { size: d.size } : {}),
+          ...(d.crf !== undefined ? { crf: d.crf } : {}),
+          onEvent: (e) => {
+            // Progress is a Redis write plus an event: at most once a second per part.
+            if (e.type !== 'progress' || Date.now() - last < 1000) return;
+            last = Date.now();
+            job.updateProgress({ frames: e.frames.stylized } satisfies SegmentProgress).catch(() => {});
+          },
+        }),
+      );
       return { frames: r.encode.frames };
     },
     async assemble(job) {
@@ -155,6 +158,7 @@ export async function startWorker(o: WorkerOptions): Promise<ScaleWorker> {
     async close() {
       await worker.close();
       await queue.close();
+      await pool.closeIdle();
     },
   };
 }
