@@ -68,7 +68,6 @@ export async function startWorker(o: WorkerOptions): Promise<ScaleWorker> {
     }
     return m;
   };
-  const threads = o.threads ? { threads: o.threads } : {};
   const pool = new StylizerPool(o.threads);
   const name = o.queue ?? DEFAULT_QUEUE;
   const queue = new Queue(name, { connection: redisOptions(o.redis) });
@@ -109,12 +108,14 @@ export async function startWorker(o: WorkerOptions): Promise<ScaleWorker> {
     async photos(job) {
       const d: PhotosData = job.data;
       const errors: string[] = [];
-      const r = await stylizeFiles(d.inputs, d.outputs, {
-        model: await model(d.model),
-        ...threads,
-        ...(d.maxSide ? { maxSide: d.maxSide } : {}),
-        onFile: (e) => (e.ok ? undefined : errors.push(e.error)),
-      });
+      // The network runs on the pool's thread: a long inference must not block the lock renewals.
+      const r = await pool.use(d.model, () => model(d.model), (stylizer) =>
+        stylizeFiles(d.inputs, d.outputs, {
+          stylizer,
+          ...(d.maxSide ? { maxSide: d.maxSide } : {}),
+          onFile: (e) => (e.ok ? undefined : errors.push(e.error)),
+        }),
+      );
       if (r.failed > 0) throw new Error(`${errors[0]}${r.failed > 1 ? ` (and ${r.failed - 1} more)` : ''}`);
       return { frames: r.done };
     },
