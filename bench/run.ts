@@ -11,6 +11,7 @@ const BENCHES: Readonly<Record<string, () => Promise<object>>> = Object.freeze({
   browser: async () => (await import('./browser.js')).benchBrowser(),
   compression: async () => (await import('./compression.js')).benchCompression(),
   student: async () => (await import('./student.js')).benchStudent({ write: true, command: 'npm run bench -- student' }),
+  scale: async () => (await import('./scale.js')).benchScale([]),
 });
 
 const wanted = process.argv.slice(2);

@@ -58,3 +58,24 @@ export { measureMatmulPeak } from './perf/peak.js';
 export { summarize } from './perf/stats.js';
 export { timeSession } from './perf/time.js';
 export { evaluate, formatEvalMarkdown, formatEvalJson, psnr, ssim, LossMeter, type EvalOptions, type EvalReport, type EvalRow, type EvalEvent, type SsimOptions, type PerceptualLosses } from './eval/index.js';
+export {
+  submit,
+  waitFor,
+  startWorker,
+  listJobs,
+  checkRedis,
+  DEFAULT_QUEUE,
+  type QueueTarget,
+  type SubmitOptions,
+  type Submission,
+  type SubmitEvent,
+  type WaitOptions,
+  type WorkerOptions,
+  type WorkerEvent,
+  type ScaleWorker,
+  type JobRow,
+  type ListOptions,
+  type JobName,
+  type JobResult,
+} from './scale/index.js';
+export { splitVideo, concatVideos, type ConcatOptions } from './io/video.js';

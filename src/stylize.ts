@@ -5,17 +5,25 @@ import { loadModel } from './models/load.js';
 import type { LoadedModel } from './models/modelfile.js';
 import type { RawImage } from './runtime/image.js';
 import { Stylizer, type StylizerOptions } from './runtime/stylizer.js';
+import type { FrameStylizer } from './runtime/worker.js';
 
 export type FileEvent =
   | { readonly ok: true; readonly input: string; readonly output: string; readonly width: number; readonly height: number; readonly ms: number }
   | { readonly ok: false; readonly input: string; readonly error: string };
 
 export interface StylizeFilesOptions extends StylizerOptions {
-  /** Registered name or .onnx path, or an already loaded model. */
-  readonly model: string | LoadedModel;
+  /** Registered name or .onnx path, or an already loaded model. Required unless `stylizer` is given. */
+  readonly model?: string | LoadedModel;
+  /** Use this stylizer (e.g. a network on a worker thread, kept between calls) instead of creating one for `model`. */
+  readonly stylizer?: FrameStylizer;
   readonly maxSide?: number;
   readonly store?: StoreOptions;
   readonly onFile?: (e: FileEvent) => void;
+}
+
+async function modelOf(opts: StylizeFilesOptions): Promise<LoadedModel> {
+  if (opts.model === undefined) throw new Error('stylizeFiles needs a model or a stylizer');
+  return typeof opts.model === 'string' ? loadModel(opts.model, opts.store ?? defaultStore()) : opts.model;
 }
 
 /**
@@ -26,8 +34,7 @@ export async function stylizeFiles(inputs: readonly string[], outputs: readonly 
   if (inputs.length !== outputs.length) throw new Error('stylizeFiles: one output per input');
   // Check output formats before any work, so a typo fails fast.
   outputs.forEach((o) => formatFromPath(o));
-  const model = typeof opts.model === 'string' ? await loadModel(opts.model, opts.store ?? defaultStore()) : opts.model;
-  const stylizer = await Stylizer.create(model, opts);
+  const stylizer = opts.stylizer ?? (await Stylizer.create(await modelOf(opts), opts));
   let done = 0;
   let failed = 0;
   const batch = opts.batchSize ?? 4;

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { RawImage } from '../runtime/image.js';
@@ -492,4 +492,67 @@ export function encodeVideo(output: string, o: EncodeOptions): FrameEncoder {
       await cleanup();
     },
   };
+}
+
+/** Run one ffmpeg to the end; failure is `what: <ffmpeg's first error line>`. */
+async function runFfmpeg(args: readonly string[], what: string, input?: string): Promise<void> {
+  const child = spawnFfmpeg(args, ['ignore', 'ignore', 'pipe']);
+  const log = new FfmpegLog(child, input);
+  const code = await exited(child).catch((e: NodeJS.ErrnoException) => {
+    throw new Error(e.code === 'ENOENT' ? `${FFMPEG} not found: install ffmpeg` : `${FFMPEG}: ${e.message}`);
+  });
+  if (code !== 0) throw new Error(`${what}: ${log.first(`ffmpeg exited with code ${code}`)}`);
+}
+
+/**
+ * Split a video's first video stream into Matroska files `seg00000.mkv`, ... in `dir` (stream copy:
+ * no decode, no quality loss; Matroska takes any codec). Each part starts at a keyframe: the first one
+ * at or after every multiple of `seconds`, so sparse keyframes make longer parts. Returns the paths in order.
+ */
+export async function splitVideo(input: string, dir: string, seconds: number): Promise<string[]> {
+  await runFfmpeg(
+    ['-i', input, '-map', '0:v:0', '-c', 'copy', '-f', 'segment', '-segment_time', String(seconds), '-reset_timestamps', '1', '-segment_format', 'matroska', join(dir, 'seg%05d.mkv')],
+    `cannot split ${input}`,
+    input,
+  );
+  const parts = (await readdir(dir)).filter((f) => /^seg\d{5}\.mkv$/.test(f)).sort();
+  if (parts.length === 0) throw new Error(`cannot split ${input}: no video packets`);
+  return parts.map((f) => join(dir, f));
+}
+
+export interface ConcatOptions {
+  /** Take the first audio stream from this file (the source video), cut to the video's length. */
+  readonly audioFrom?: string;
+  /** The source's audio codec, copied when the output format takes it, re-encoded otherwise. */
+  readonly audioCodec?: string;
+}
+
+/**
+ * Join videos encoded alike (same codec, size and rate: the parts of one stylized video) into
+ * `output` without re-encoding (ffmpeg's concat demuxer), muxing in the source's audio. Written to a
+ * temp file and renamed, so `output` is either whole or untouched.
+ */
+export async function concatVideos(parts: readonly string[], output: string, opts: ConcatOptions = {}): Promise<void> {
+  const muxer = muxerFor(output);
+  const tmp = tempPath(output);
+  const list = `${tmp}.txt`;
+  // The concat demuxer's list syntax: one quoted path per line, a quote written as '\''.
+  await writeFile(list, parts.map((p) => `file '${p.replaceAll("'", "'\\''")}'\n`).join(''));
+  try {
+    await runFfmpeg(
+      [
+        '-f', 'concat', '-safe', '0', '-i', list,
+        ...(opts.audioFrom !== undefined ? ['-vn', '-i', opts.audioFrom] : []),
+        '-map', '0:v:0', '-c:v', 'copy',
+        ...(opts.audioFrom !== undefined ? ['-map', '1:a:0?', ...audioArgs(muxer, opts.audioCodec), '-shortest'] : []),
+        ...(muxer === 'mp4' || muxer === 'mov' ? ['-movflags', '+faststart'] : []),
+        '-f', muxer, '-y', tmp,
+      ],
+      `cannot join the parts of ${output}`,
+    );
+    await rename(tmp, output);
+  } finally {
+    await rm(tmp, { force: true });
+    await rm(list, { force: true });
+  }
 }

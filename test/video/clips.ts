@@ -1,15 +1,18 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
-/** A test clip made with ffmpeg: testsrc video (moving) plus, optionally, a sine audio track. */
-export function makeClip(dir: string, name: string, opts: { width?: number; height?: number; seconds?: number; audio?: boolean } = {}): string {
+/**
+ * A test clip made with ffmpeg: testsrc video (moving) plus, optionally, a sine audio track.
+ * `keyint`: frames between keyframes (x264's default is 250).
+ */
+export function makeClip(dir: string, name: string, opts: { width?: number; height?: number; seconds?: number; audio?: boolean; keyint?: number } = {}): string {
   const { width = 640, height = 480, seconds = 3, audio = true } = opts;
   const out = join(dir, name);
   execFileSync('ffmpeg', [
     '-v', 'error', '-y',
     '-f', 'lavfi', '-i', `testsrc=size=${width}x${height}:rate=30`,
     ...(audio ? ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'] : []),
-    '-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', ...(audio ? ['-c:a', 'aac'] : []), out,
+    '-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', ...(opts.keyint ? ['-g', String(opts.keyint)] : []), '-pix_fmt', 'yuv420p', ...(audio ? ['-c:a', 'aac'] : []), out,
   ]);
   return out;
 }
