@@ -1,4 +1,5 @@
 import { FILE_HASHES } from './registry-data.js';
+import { STUDENTS } from './students.js';
 
 /**
  * How fast a style model runs on a laptop-class CPU at 640x480: 'real-time' (>= 1/10 of the
@@ -46,16 +47,6 @@ function entry(e: Omit<AssetEntry, 'files'>): AssetEntry {
   if (!files) throw new Error(`registry: no file hashes for ${e.path}; run scripts/gen-registry.ts`);
   return Object.freeze({ ...e, files: Object.freeze(files) });
 }
-
-/** Students shipped in models/: [name, teacher, speed class]. */
-const STUDENTS: readonly (readonly [string, string, SpeedClass])[] = [
-  ['candy_rt', 'candy', 'real-time'],
-  ['la_muse_rt', 'la_muse', 'real-time'],
-  ['mosaic_rt', 'mosaic', 'real-time'],
-  ['wave_rt', 'wave', 'real-time'],
-  ['udnie_rt', 'udnie_torch', 'real-time'],
-  ['scream_rt', 'scream', 'real-time'],
-];
 
 const styleImage = (file: string, sha256: string) => ({ styleImage: Object.freeze({ path: `images/styles/${file}`, sha256 }) });
 
