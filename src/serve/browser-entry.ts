@@ -26,7 +26,7 @@ export async function buildBrowserEntry(outDir = BROWSER_DIST): Promise<EntrySiz
   await build({
     input: { index: join(REPO_ROOT, 'src/web/index.ts'), worker: join(REPO_ROOT, 'src/web/worker.ts') },
     platform: 'browser',
-    external: ['onnxruntime-web'],
+    external: /^onnxruntime-web(\/|$)/,
     logLevel: 'warn',
     plugins: [
       {

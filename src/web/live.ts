@@ -154,7 +154,7 @@ export class LiveStylizer extends EventTarget {
       id,
       source: source.value,
       backend: this.backendRequest,
-      ...optional('ortUrl', env.ortUrl ?? importMappedOrt()),
+      ortUrls: importMappedOrt(),
       ...optional('wasmPaths', env.wasmPaths && new URL(env.wasmPaths, base).href),
       ...optional('threads', env.threads),
     };

@@ -17,8 +17,6 @@ type OrtModule = typeof Ort;
  * env.wasmPaths = 'https://example.com/ort/'; // where ort-wasm-simd-threaded*.wasm are served
  */
 export interface WebEnv {
-  /** URL of the onnxruntime-web ES module to load instead of the bare 'onnxruntime-web' import. Defaults to that import. */
-  ortUrl?: string;
   /** Folder (URL ending in '/') holding onnxruntime-web's .wasm files. Defaults to onnxruntime-web's own location. */
   wasmPaths?: string;
   /** Most WASM threads. Defaults to min(cores, 8) on a cross-origin isolated page, else 1 (threads need SharedArrayBuffer). */
@@ -27,16 +25,28 @@ export interface WebEnv {
 
 export const env: WebEnv = {};
 
-let ortModule: Promise<OrtModule> | undefined;
+/**
+ * onnxruntime-web's build for each backend, by the package's own export names: the plain WASM build is
+ * the fastest on CPU; the WebGPU build runs the native WebGPU EP (the default build's older JSEP kernels
+ * reject some of our convs). A page's import map must name both.
+ */
+export const ORT_SPECIFIERS: Readonly<Record<Backend, string>> = Object.freeze({ wasm: 'onnxruntime-web/wasm', webgpu: 'onnxruntime-web/webgpu' });
 
-/** The URL a page's import map gives 'onnxruntime-web', so a worker (which may not see the map) can load the same file. */
-export function importMappedOrt(): string | undefined {
-  try {
-    const url = import.meta.resolve?.('onnxruntime-web');
-    return url && /^(https?|blob|data|file):/.test(url) ? url : undefined;
-  } catch {
-    return undefined;
+/** Module URLs set by the page for a worker, which may not see the page's import map. */
+export const ortUrls: Partial<Record<Backend, string>> = {};
+
+/** The URLs the page's import map gives onnxruntime-web's builds (none under a bundler). */
+export function importMappedOrt(): Partial<Record<Backend, string>> {
+  const urls: Partial<Record<Backend, string>> = {};
+  for (const b of Object.keys(ORT_SPECIFIERS) as Backend[]) {
+    try {
+      const url = import.meta.resolve?.(ORT_SPECIFIERS[b]);
+      if (url && /^(https?|blob|data|file):/.test(url)) urls[b] = url;
+    } catch {
+      // Not mapped: a bundler resolved the literal imports below instead.
+    }
   }
+  return urls;
 }
 
 export function wasmThreads(): number {
@@ -45,22 +55,34 @@ export function wasmThreads(): number {
   return isolated ? Math.max(1, Math.min(env.threads ?? 8, cores)) : 1;
 }
 
-export function loadOrt(): Promise<OrtModule> {
-  ortModule ??= (async () => {
-    let ort: OrtModule;
-    try {
-      ort = env.ortUrl ? ((await import(/* @vite-ignore */ env.ortUrl)) as OrtModule) : await import('onnxruntime-web');
-    } catch (e) {
-      ortModule = undefined;
-      throw new BackendUnavailableError(`cannot load onnxruntime-web${env.ortUrl ? ` from ${env.ortUrl}` : ''} (${(e as Error).message}); map 'onnxruntime-web' in the page's import map or install it`);
-    }
-    if (env.wasmPaths) ort.env.wasm.wasmPaths = env.wasmPaths;
-    ort.env.wasm.numThreads = wasmThreads();
-    // Runs already happen off the page's main thread where it matters (the live loop's worker).
-    ort.env.wasm.proxy = false;
-    return ort;
-  })();
-  return ortModule;
+const modules = new Map<Backend, Promise<OrtModule>>();
+
+// Literal specifiers, so bundlers see and resolve them.
+const importBuild = (b: Backend): Promise<OrtModule> => {
+  const url = ortUrls[b];
+  if (url) return import(/* @vite-ignore */ url) as Promise<OrtModule>;
+  return b === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web/wasm');
+};
+
+export function loadOrt(backend: Backend): Promise<OrtModule> {
+  let m = modules.get(backend);
+  if (!m) {
+    m = importBuild(backend).then(
+      (ort) => {
+        if (env.wasmPaths) ort.env.wasm.wasmPaths = env.wasmPaths;
+        ort.env.wasm.numThreads = wasmThreads();
+        // Runs already happen off the page's main thread where it matters (the live loop's worker).
+        ort.env.wasm.proxy = false;
+        return ort;
+      },
+      (e: Error) => {
+        modules.delete(backend);
+        throw new BackendUnavailableError(`cannot load onnxruntime-web's ${backend} build '${ORT_SPECIFIERS[backend]}' (${e.message}); install onnxruntime-web or map it in the page's import map`);
+      },
+    );
+    modules.set(backend, m);
+  }
+  return m;
 }
 
 let open = 0;
@@ -78,7 +100,7 @@ export interface WebSession {
 }
 
 export async function createSession(onnx: Uint8Array, backend: Backend): Promise<WebSession> {
-  const ort = await loadOrt();
+  const ort = await loadOrt(backend);
   let session: Ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(onnx, { executionProviders: [backend], graphOptimizationLevel: 'all' });

@@ -11,7 +11,7 @@ export type ToWorker =
       readonly source: string | ArrayBuffer;
       readonly backend: BackendRequest;
       /** The page's onnxruntime-web settings (a worker does not see the page's import map or env). */
-      readonly ortUrl?: string;
+      readonly ortUrls: Partial<Record<Backend, string>>;
       readonly wasmPaths?: string;
       readonly threads?: number;
     }

@@ -4,7 +4,7 @@
  */
 import { toWire } from './errors.js';
 import { loadModel } from './model.js';
-import { env, openSessions } from './ort.js';
+import { env, openSessions, ortUrls } from './ort.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { Stylizer } from './stylizer.js';
 
@@ -28,7 +28,7 @@ async function release(): Promise<void> {
 async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   // The old session goes first: two styles never hold memory at once.
   await release();
-  if (msg.ortUrl) env.ortUrl = msg.ortUrl;
+  Object.assign(ortUrls, msg.ortUrls);
   if (msg.wasmPaths) env.wasmPaths = msg.wasmPaths;
   if (msg.threads !== undefined) env.threads = msg.threads;
   try {
