@@ -25,15 +25,20 @@ export interface LiveOptions {
 }
 
 export interface LiveStats {
-  /** Frames taken from the camera per second. */
+  /** Frames the camera (or video) delivered per second. */
   readonly captureFps: number;
   /** Worker time per frame including pre/post-processing (moving average), and session.run alone. */
   readonly inferenceMs: number;
   readonly runMs: number;
   /** Stylized frames drawn per second. */
   readonly shownFps: number;
-  /** Frames never shown: dropped by the queue, rejected by the shape check, or finished after a style switch. */
+  /**
+   * Frames never shown: not read because the worker was far from done (see `skipped`), dropped by the
+   * queue, rejected by the shape check, or finished after a style switch.
+   */
   readonly dropped: number;
+  /** Camera frames not even read: the worker was busy and would not need a frame before a fresher one arrived. */
+  readonly skipped: number;
   readonly shown: number;
   /** Frames rejected by the shape check, and frames cropped/scaled to the loop's size. */
   readonly rejected: number;
@@ -100,7 +105,12 @@ export class LiveStylizer extends EventTarget {
   private readonly shownRate = new RateMeter();
   private readonly inferMs = new Ema();
   private readonly runMs = new Ema();
-  private counts = { shown: 0, rejected: 0, resized: 0, stale: 0 };
+  /** Time from handing a frame to the worker to its result, as the page sees it, and between camera frames. */
+  private readonly cycleMs = new Ema();
+  private readonly frameGapMs = new Ema();
+  private sentAt = 0;
+  private lastCameraFrame = 0;
+  private counts = { shown: 0, rejected: 0, resized: 0, stale: 0, skipped: 0 };
 
   constructor(
     readonly canvas: HTMLCanvasElement,
@@ -147,6 +157,7 @@ export class LiveStylizer extends EventTarget {
     this.ready = undefined;
     this.inferMs.reset();
     this.runMs.reset();
+    this.cycleMs.reset();
     const source = this.wireSource(model);
     const base = (globalThis as { document?: { baseURI: string } }).document?.baseURI;
     const msg: ToWorker = {
@@ -180,6 +191,7 @@ export class LiveStylizer extends EventTarget {
     }
     this.source = video;
     this.captureRate.reset();
+    this.lastCameraFrame = 0;
     if (!this.worker && this.style !== undefined) void this.setStyle(this.style).catch(() => undefined);
     this.statsTimer ??= setInterval(() => this.dispatchEvent(new CustomEvent('stats', { detail: this.stats() })), this.opts.statsInterval ?? 500);
     this.scheduleCapture(video, ++this.captureGeneration);
@@ -210,7 +222,8 @@ export class LiveStylizer extends EventTarget {
       inferenceMs: this.inferMs.value,
       runMs: this.runMs.value,
       shownFps: this.shownRate.rate(now),
-      dropped: this.queue.dropped + this.counts.rejected + this.counts.stale,
+      dropped: this.queue.dropped + this.counts.rejected + this.counts.stale + this.counts.skipped,
+      skipped: this.counts.skipped,
       shown: this.counts.shown,
       rejected: this.counts.rejected,
       resized: this.counts.resized,
@@ -277,10 +290,12 @@ export class LiveStylizer extends EventTarget {
         return;
       case 'result':
         this.busy = false;
+        if (msg.id === this.styleId) this.cycleMs.add(performance.now() - this.sentAt);
+        // The next frame goes first, so the worker is not idle while this one is drawn.
+        this.pump();
         // Finished by the previous style just before a switch: not worth showing.
         if (msg.id !== this.styleId) this.counts.stale++;
         else this.present(msg);
-        this.pump();
         return;
     }
   }
@@ -309,6 +324,7 @@ export class LiveStylizer extends EventTarget {
     const f = this.queue.shift();
     if (!f) return;
     this.busy = true;
+    this.sentAt = performance.now();
     const msg: ToWorker = { type: 'frame', seq: f.seq, width: this.size.width, height: this.size.height, pixels: f.pixels };
     this.worker.postMessage(msg, [f.pixels]);
   }
@@ -322,11 +338,31 @@ export class LiveStylizer extends EventTarget {
       if (generation !== this.captureGeneration) return;
       if (perFrame || video.currentTime !== lastTime) {
         lastTime = video.currentTime;
-        this.grab(video);
+        this.onCameraFrame(video);
       }
       next();
     };
     next();
+  }
+
+  private onCameraFrame(video: HTMLVideoElement): void {
+    const now = performance.now();
+    if (this.lastCameraFrame) this.frameGapMs.add(now - this.lastCameraFrame);
+    this.lastCameraFrame = now;
+    this.captureRate.tick(now);
+    if (this.needless(now)) this.counts.skipped++;
+    else this.grab(video);
+  }
+
+  /**
+   * Reading a frame costs the main thread a few ms (drawImage + getImageData at 640x480), CPU the
+   * worker needs when the model is slower than the camera. While the worker is busy, a frame read now
+   * would only be replaced by a fresher one before the worker is free, unless the worker is due within
+   * two camera frames: skip those reads. The queue still drops its oldest frame when it is full.
+   */
+  private needless(now: number): boolean {
+    if (!this.ready || !this.busy || !this.cycleMs.value || !this.frameGapMs.value) return false;
+    return now + 2 * this.frameGapMs.value < this.sentAt + this.cycleMs.value;
   }
 
   private grab(video: HTMLVideoElement): void {
@@ -339,7 +375,6 @@ export class LiveStylizer extends EventTarget {
     const { width, height } = this.size;
     this.captureCtx.drawImage(video, plan.sx, plan.sy, plan.sw, plan.sh, 0, 0, width, height);
     const img = this.captureCtx.getImageData(0, 0, width, height);
-    this.captureRate.tick(performance.now());
     if (!this.ready) {
       // No style yet (loading or failed): show the live picture rather than a frozen frame.
       this.viewCtx.putImageData(img, 0, 0);
