@@ -1,7 +1,9 @@
 /**
- * Browser frame rate: the web app in headless Chromium (WASM backend, no GPU) stylizing a fake
- * camera, for a few network sizes. Speed does not depend on weight values, so random weights stand in
- * for trained models of the same architecture. Run alone with `npx tsx bench/browser.ts`.
+ * Browser frame rate in headless Chromium (WASM backend, no GPU), fake camera: the live loop of the
+ * browser entry with the fastest built-in student at 640x480 against inference alone in the same run
+ * (bench/browser-live.ts), then the web app for a few network sizes. Speed does not depend on weight
+ * values, so random weights stand in for trained models of the same architecture in the app cases.
+ * Run alone with `npm run bench -- browser`.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

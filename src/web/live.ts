@@ -97,6 +97,8 @@ export class LiveStylizer extends EventTarget {
   private source: HTMLVideoElement | undefined;
   private ownVideo = false;
   private cameraStream: MediaStream | undefined;
+  /** The stream came from getUserMedia here, so stop() closes it; a caller's stream is left running. */
+  private ownStream = false;
   private captureGeneration = 0;
   private statsTimer: ReturnType<typeof setInterval> | undefined;
   private last: LiveFrame | undefined;
@@ -124,7 +126,9 @@ export class LiveStylizer extends EventTarget {
     canvas.height = this.size.height;
     this.capture = new OffscreenCanvas(this.size.width, this.size.height);
     this.captureCtx = this.capture.getContext('2d', { willReadFrequently: true })!;
-    this.viewCtx = canvas.getContext('2d')!;
+    const ctx = canvas.getContext('2d');
+    if (!ctx) throw new Error('the canvas already has a non-2d context (WebGL/WebGPU); give LiveStylizer its own canvas');
+    this.viewCtx = ctx;
   }
 
   override addEventListener<K extends keyof LiveEvents>(type: K, listener: (ev: LiveEvents[K]) => void, options?: boolean | AddEventListenerOptions): void;
@@ -133,7 +137,7 @@ export class LiveStylizer extends EventTarget {
     super.addEventListener(type, listener, options);
   }
 
-  /** The camera stream while the loop runs from a camera. */
+  /** The stream while the loop runs from a camera or a MediaStream. */
   get stream(): MediaStream | undefined {
     return this.cameraStream;
   }
@@ -183,7 +187,8 @@ export class LiveStylizer extends EventTarget {
       this.ownVideo = false;
     } else {
       const stream = source ?? (await openCamera(this.size));
-      if (!source) this.cameraStream = stream;
+      this.cameraStream = stream;
+      this.ownStream = !source;
       video = Object.assign(document.createElement('video'), { muted: true, playsInline: true, srcObject: stream });
       this.ownVideo = true;
       for (const t of stream.getVideoTracks()) t.addEventListener('ended', () => this.lost(stream));
@@ -192,7 +197,8 @@ export class LiveStylizer extends EventTarget {
     this.source = video;
     this.captureRate.reset();
     this.lastCameraFrame = 0;
-    if (!this.worker && this.style !== undefined) void this.setStyle(this.style).catch(() => undefined);
+    // Stopped before: bring the style back (its failure reaches the page as an 'error' event).
+    if (!this.worker && this.style !== undefined) this.setStyle(this.style).catch((e: Error) => this.dispatchEvent(new CustomEvent('error', { detail: e })));
     this.statsTimer ??= setInterval(() => this.dispatchEvent(new CustomEvent('stats', { detail: this.stats() })), this.opts.statsInterval ?? 500);
     this.scheduleCapture(video, ++this.captureGeneration);
   }
@@ -204,9 +210,10 @@ export class LiveStylizer extends EventTarget {
     this.statsTimer = undefined;
     const w = this.worker;
     if (!w) return;
+    // The worker releases its session (and GPU buffers) before it goes; a hung worker gets 5 s.
     const released = new Promise<void>((ok) => (this.released = ok));
     w.postMessage({ type: 'release' } satisfies ToWorker);
-    await released;
+    await Promise.race([released, new Promise((ok) => setTimeout(ok, 5000))]);
     w.terminate();
     this.worker = undefined;
     this.ready = undefined;
@@ -392,7 +399,7 @@ export class LiveStylizer extends EventTarget {
       video.pause();
       video.srcObject = null;
     }
-    this.cameraStream?.getTracks().forEach((t) => t.stop());
+    if (this.ownStream) this.cameraStream?.getTracks().forEach((t) => t.stop());
     this.cameraStream = undefined;
     this.queue.clear();
   }

@@ -15,7 +15,7 @@ export const BUILTIN_MODELS: readonly StudentName[] = Object.freeze(STUDENTS.map
 const NAME = /^[\w-]+$/;
 
 /** Where a built-in model is served: the package's models/ folder, found from this module (dist/browser/ or src/web/). */
-export function builtinModelUrl(name: StudentName): URL {
+function builtinModelUrl(name: StudentName): URL {
   // A template literal, so a page's bundler (Vite) copies the package's models/*.onnx as assets.
   return new URL(`../../models/${name}.onnx`, import.meta.url);
 }
@@ -50,7 +50,7 @@ async function fetchBytes(url: string, signal?: AbortSignal): Promise<Uint8Array
 }
 
 /** Decode model file bytes; anything wrong with them is a ModelCorruptError naming `origin`. */
-export function decodeModelBytes(bytes: Uint8Array, origin: string): LoadedModel {
+function decodeModelBytes(bytes: Uint8Array, origin: string): LoadedModel {
   try {
     return decodeModel(bytes, origin);
   } catch (e) {

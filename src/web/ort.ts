@@ -30,7 +30,7 @@ export const env: WebEnv = {};
  * the fastest on CPU; the WebGPU build runs the native WebGPU EP (the default build's older JSEP kernels
  * reject some of our convs). A page's import map must name both.
  */
-export const ORT_SPECIFIERS: Readonly<Record<Backend, string>> = Object.freeze({ wasm: 'onnxruntime-web/wasm', webgpu: 'onnxruntime-web/webgpu' });
+const ORT_SPECIFIERS: Readonly<Record<Backend, string>> = Object.freeze({ wasm: 'onnxruntime-web/wasm', webgpu: 'onnxruntime-web/webgpu' });
 
 /** Module URLs set by the page for a worker, which may not see the page's import map. */
 export const ortUrls: Partial<Record<Backend, string>> = {};
@@ -49,7 +49,7 @@ export function importMappedOrt(): Partial<Record<Backend, string>> {
   return urls;
 }
 
-export function wasmThreads(): number {
+function wasmThreads(): number {
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   const cores = globalThis.navigator?.hardwareConcurrency || 1;
   return isolated ? Math.max(1, Math.min(env.threads ?? 8, cores)) : 1;
