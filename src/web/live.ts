@@ -99,6 +99,7 @@ export class LiveStylizer extends EventTarget {
   private cameraStream: MediaStream | undefined;
   /** The stream came from getUserMedia here, so stop() closes it; a caller's stream is left running. */
   private ownStream = false;
+  private starting: Promise<void> | undefined;
   private captureGeneration = 0;
   private statsTimer: ReturnType<typeof setInterval> | undefined;
   private last: LiveFrame | undefined;
@@ -178,9 +179,19 @@ export class LiveStylizer extends EventTarget {
     return done;
   }
 
-  /** Start capturing from `source` (a playing video element or a MediaStream) or, by default, the camera. */
-  async start(source?: HTMLVideoElement | MediaStream): Promise<void> {
+  /**
+   * Start capturing from `source` (a playing video element or a MediaStream) or, by default, the
+   * camera. Rejects with NoCameraError or CameraPermissionError; a second call while one is starting
+   * waits for that one.
+   */
+  start(source?: HTMLVideoElement | MediaStream): Promise<void> {
+    this.starting ??= this.begin(source).finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  private async begin(source?: HTMLVideoElement | MediaStream): Promise<void> {
     if (this.source) throw new Error('the live loop is already running; stop() it first');
+    const generation = ++this.captureGeneration;
     let video: HTMLVideoElement;
     if (source instanceof HTMLVideoElement) {
       video = source;
@@ -195,12 +206,14 @@ export class LiveStylizer extends EventTarget {
       await video.play();
     }
     this.source = video;
+    // stop() was called while the camera opened: undo what was just set up.
+    if (generation !== this.captureGeneration) return this.stopCapture();
     this.captureRate.reset();
     this.lastCameraFrame = 0;
     // Stopped before: bring the style back (its failure reaches the page as an 'error' event).
     if (!this.worker && this.style !== undefined) this.setStyle(this.style).catch((e: Error) => this.dispatchEvent(new CustomEvent('error', { detail: e })));
     this.statsTimer ??= setInterval(() => this.dispatchEvent(new CustomEvent('stats', { detail: this.stats() })), this.opts.statsInterval ?? 500);
-    this.scheduleCapture(video, ++this.captureGeneration);
+    this.scheduleCapture(video, generation);
   }
 
   /** Stop capturing, close the camera and release the style's session (and the worker). start() resumes. */
