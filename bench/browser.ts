@@ -1,7 +1,9 @@
 /**
- * Browser frame rate: the web app in headless Chromium (WASM backend, no GPU) stylizing a fake
- * camera, for a few network sizes. Speed does not depend on weight values, so random weights stand in
- * for trained models of the same architecture. Run alone with `npx tsx bench/browser.ts`.
+ * Browser frame rate in headless Chromium (WASM backend, no GPU), fake camera: the live loop of the
+ * browser entry with the fastest built-in student at 640x480 against inference alone in the same run
+ * (bench/browser-live.ts), then the web app for a few network sizes. Speed does not depend on weight
+ * values, so random weights stand in for trained models of the same architecture in the app cases.
+ * Run alone with `npm run bench -- browser`.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +17,7 @@ import { Stylizer } from '../src/runtime/stylizer.js';
 import { ensureBuilt } from '../src/serve/build.js';
 import { startServer } from '../src/serve/server.js';
 import { launchChromium, makeY4m, needsBrowser } from '../test/helpers/browser.js';
+import { benchLiveLoop, liveLoopMarkdown } from './browser-live.js';
 
 interface Case {
   readonly name: string;
@@ -75,11 +78,24 @@ async function nativeMs(config: TransformerConfig, width: number, height: number
   return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
 }
 
-export async function benchBrowser(opts: { cases?: readonly Case[]; write?: boolean } = {}): Promise<object> {
+export interface BrowserBenchOptions {
+  /** App cases; defaults to all. */
+  readonly cases?: readonly Case[];
+  /** Seconds the live loop of the browser entry is measured; 0 skips it. Defaults to 30. */
+  readonly liveSeconds?: number;
+  /** Inference-only runs before and after the live loop. Defaults to 20. */
+  readonly inferenceRuns?: number;
+  /** Write bench/results/browser.{md,json}. Defaults to true. */
+  readonly write?: boolean;
+  /** Wait for a quiet machine first. Defaults to true; off only for functional checks. */
+  readonly waitForQuiet?: boolean;
+}
+
+export async function benchBrowser(opts: BrowserBenchOptions = {}): Promise<object> {
   const why = needsBrowser();
   if (why) return { skipped: why };
   // Load sampled before our own work (the app build, the page): what else was running.
-  await waitForQuiet();
+  if (opts.waitForQuiet !== false) await waitForQuiet();
   const machine = machineInfo();
   const dir = mkdtempSync(join(tmpdir(), 'stylecast-bench-browser-'));
   try {
@@ -139,9 +155,12 @@ export async function benchBrowser(opts: { cases?: readonly Case[]; write?: bool
         });
         process.stderr.write(`bench browser: ${c.name} ${w}x${h}: ${(frames / seconds).toFixed(2)} fps (native ${native.toFixed(0)} ms/frame)\n`);
       }
+      const liveSeconds = opts.liveSeconds ?? 30;
+      const live = liveSeconds > 0 ? await benchLiveLoop(browser, { seconds: liveSeconds, inferenceRuns: opts.inferenceRuns ?? 20 }) : undefined;
+      if (live) process.stderr.write(`bench browser: live loop ${live.model}: ${live.shownFps} fps shown, ${live.inferenceFps} inference-only (${(live.ratio * 100).toFixed(1)}%)\n`);
       const browserName = `Chromium ${browser.version()} headless (--disable-gpu)`;
       const cameraName = clip ? 'asl_book.mkv 640x480@30 (fake device)' : 'ffmpeg testsrc 640x480@30 (fake device)';
-      const result = { bench: 'browser', date: new Date().toISOString(), machine, browser: browserName, camera: cameraName, rows };
+      const result = { bench: 'browser', date: new Date().toISOString(), machine, browser: browserName, camera: cameraName, rows, ...(live ? { live } : {}) };
       if (opts.write !== false) {
         const md = [
           '# Browser benchmark (WASM)',
@@ -150,6 +169,8 @@ export async function benchBrowser(opts: { cases?: readonly Case[]; write?: bool
           `Machine: ${formatMachine(machine)}  `,
           `Date: ${result.date}`,
           '',
+          ...(live ? liveLoopMarkdown(live) : []),
+          ...(live ? ['## The web app', ''] : []),
           '| model | size | GFLOP | frames / s | shown fps | worker ms | session.run ms | native ms | WASM / native | capture fps | dropped per shown | backend |',
           '|---|---|---|---|---|---|---|---|---|---|---|---|',
           ...rows.map((r) =>
@@ -177,12 +198,27 @@ export async function benchBrowser(opts: { cases?: readonly Case[]; write?: bool
   }
 }
 
+/** `npx tsx bench/browser.ts [--live-only] [--live-seconds N] [--no-write] [--no-wait]`: the flags make short checks; the results need none. */
+function cliOptions(argv: readonly string[]): BrowserBenchOptions {
+  const at = argv.indexOf('--live-seconds');
+  const seconds = at >= 0 ? Number(argv[at + 1]) : undefined;
+  if (seconds !== undefined && !(seconds >= 0)) throw new Error(`--live-seconds needs a number of seconds, got '${argv[at + 1]}'`);
+  return {
+    ...(argv.includes('--live-only') ? { cases: [] } : {}),
+    ...(seconds !== undefined ? { liveSeconds: seconds, inferenceRuns: Math.max(2, Math.round(seconds)) } : {}),
+    ...(argv.includes('--no-write') ? { write: false } : {}),
+    ...(argv.includes('--no-wait') ? { waitForQuiet: false } : {}),
+  };
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  benchBrowser().then(
-    (r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`),
-    (e: Error) => {
-      process.stderr.write(`bench browser: ${e.message.split('\n')[0]}\n`);
-      process.exitCode = 1;
-    },
-  );
+  Promise.resolve()
+    .then(() => benchBrowser(cliOptions(process.argv.slice(2))))
+    .then(
+      (r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`),
+      (e: Error) => {
+        process.stderr.write(`bench browser: ${e.message.split('\n')[0]}\n`);
+        process.exitCode = 1;
+      },
+    );
 }

@@ -1,4 +1,5 @@
 import { FILE_HASHES } from './registry-data.js';
+import { STUDENTS, type StudentSpec } from './students.js';
 
 /**
  * How fast a style model runs on a laptop-class CPU at 640x480: 'real-time' (>= 1/10 of the
@@ -50,23 +51,6 @@ function entry(e: Omit<AssetEntry, 'files'>): AssetEntry {
   if (!files) throw new Error(`registry: no file hashes for ${e.path}; run scripts/gen-registry.ts`);
   return Object.freeze({ ...e, files: Object.freeze(files) });
 }
-
-/** A student shipped in models/; `base` marks a temporally stable one fine-tuned from that per-frame student. */
-interface StudentSpec {
-  readonly name: string;
-  readonly teacher: string;
-  readonly speed: SpeedClass;
-  readonly base?: string;
-}
-
-const STUDENTS: readonly StudentSpec[] = [
-  { name: 'candy_rt', teacher: 'candy', speed: 'real-time' },
-  { name: 'la_muse_rt', teacher: 'la_muse', speed: 'real-time' },
-  { name: 'mosaic_rt', teacher: 'mosaic', speed: 'real-time' },
-  { name: 'wave_rt', teacher: 'wave', speed: 'real-time' },
-  { name: 'udnie_rt', teacher: 'udnie_torch', speed: 'real-time' },
-  { name: 'scream_rt', teacher: 'scream', speed: 'real-time' },
-];
 
 const styleImage = (file: string, sha256: string) => ({ styleImage: Object.freeze({ path: `images/styles/${file}`, sha256 }) });
 

@@ -1,6 +1,6 @@
 import { toOnnx } from '../graph/onnx.js';
 import { buildHalfResTransformer, halfResUnsupported } from './halfres.js';
-import type { LoadedModel } from './modelfile.js';
+import type { LoadedModel } from './codec.js';
 
 /**
  * Widest network the half-resolution rewrite is used for. It pays where full-resolution copies (pads,

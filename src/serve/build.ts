@@ -8,8 +8,8 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const WEB_ROOT = join(REPO_ROOT, 'web');
 export const WEB_DIST = join(WEB_ROOT, 'dist');
 
-// Library files the app bundles from outside web/ (the worker reuses the Node-free image code).
-const SHARED_INPUTS = ['src/runtime/image.ts', 'src/graph/tensor.ts'];
+// The app is built on the browser entry (src/web), which bundles Node-free modules from across src/.
+const SHARED_ROOT = join(REPO_ROOT, 'src');
 
 const mtime = (p: string) => stat(p).then((s) => s.mtimeMs, () => undefined);
 
@@ -27,8 +27,7 @@ async function newestUnder(dir: string): Promise<number> {
 export async function sourcesMtime(root = WEB_ROOT): Promise<number | undefined> {
   const html = await mtime(join(root, 'index.html'));
   if (html === undefined) return undefined;
-  const shared = await Promise.all(SHARED_INPUTS.map((p) => mtime(join(REPO_ROOT, p))));
-  return Math.max(html, await newestUnder(join(root, 'src')), ...shared.map((m) => m ?? 0));
+  return Math.max(html, await newestUnder(join(root, 'src')), await newestUnder(SHARED_ROOT));
 }
 
 /** True when web/dist is missing or older than any of its sources. */

@@ -1,13 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { access, readdir, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { dirname, extname, join, resolve, sep } from 'node:path';
+import { extname, join, resolve, sep } from 'node:path';
 import { DEFAULT_MODEL, REGISTRY, type SpeedClass } from '../io/registry.js';
 import { assetDigest, cacheRoot, defaultStore, type StoreOptions } from '../io/store.js';
 import { loadModel } from '../models/load.js';
-import { inferenceOnnx } from '../models/inference.js';
 import type { LoadedModel } from '../models/modelfile.js';
 import { WEB_DIST } from './build.js';
 
@@ -39,9 +37,6 @@ export interface AppServer {
   close(): Promise<void>;
 }
 
-// onnxruntime-web's own .mjs/.wasm files, served locally so the app never reaches a CDN.
-const ORT_DIST = dirname(createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
-const ORT_FILE = /^ort[\w.-]*\.(mjs|wasm)$/;
 const MODEL_ID = /^[\w.-]{1,128}$/;
 
 const MIME: Record<string, string> = {
@@ -109,7 +104,7 @@ class HttpError extends Error {
 }
 
 /**
- * Start the app server: the built app, onnxruntime-web's files, the model list and model bytes.
+ * Start the app server: the built app (onnxruntime-web bundled in it), the model list and model files.
  * Every response is cross-origin isolated (COOP/COEP), which WASM threads need for SharedArrayBuffer.
  */
 export async function startServer(opts: ServeOptions = {}): Promise<AppServer> {
@@ -169,21 +164,10 @@ export async function startServer(opts: ServeOptions = {}): Promise<AppServer> {
         if (e instanceof HttpError) throw e;
         throw new HttpError(422, (e as Error).message.split('\n')[0]!);
       }
-      const onnx = inferenceOnnx(model);
-      res.writeHead(200, {
-        'Content-Type': MIME['.onnx']!,
-        'Content-Length': onnx.byteLength,
-        'Cache-Control': 'no-cache',
-        'X-Stylecast-Stride': String(model.stride),
-        'X-Stylecast-Min-Side': String(model.minSide),
-      });
-      res.end(req.method === 'HEAD' ? undefined : onnx);
+      // The model file itself (ONNX + metadata): the browser entry decodes it and picks the fast graph.
+      res.writeHead(200, { 'Content-Type': MIME['.onnx']!, 'Content-Length': model.onnx.byteLength, 'Cache-Control': 'no-cache' });
+      res.end(req.method === 'HEAD' ? undefined : model.onnx);
       return;
-    }
-    if (path.startsWith('/ort/')) {
-      const name = path.slice(5);
-      if (!ORT_FILE.test(name)) throw new HttpError(404, `no onnxruntime-web file '${name}'`);
-      return sendFile(req, res, join(ORT_DIST, name), 'public, max-age=3600');
     }
     if (path.startsWith('/api/')) throw new HttpError(404, `no API route ${path}`);
     const file = resolve(dist, `.${path.endsWith('/') ? `${path}index.html` : path}`);

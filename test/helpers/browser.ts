@@ -26,6 +26,8 @@ export interface LaunchOptions {
   readonly camera?: string;
   /** Grant camera access without a prompt (--use-fake-ui-for-media-stream). Defaults to true with a camera. */
   readonly autoAllow?: boolean;
+  /** A software WebGPU adapter (SwiftShader) instead of no GPU at all: ~1000x slower than WASM, for correctness only. */
+  readonly softwareWebGpu?: boolean;
 }
 
 /**
@@ -36,7 +38,7 @@ export function launchChromium(opts: LaunchOptions = {}): Promise<Browser> {
   const args = [
     '--headless',
     '--no-sandbox',
-    '--disable-gpu',
+    ...(opts.softwareWebGpu ? ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'] : ['--disable-gpu']),
     '--disable-quic',
     '--no-first-run',
     '--disable-background-networking',

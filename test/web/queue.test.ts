@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DropOldestQueue } from '../../web/src/queue.js';
+import { DropOldestQueue } from '../../src/web/queue.js';
 
 test('queue keeps the newest items and counts what it drops', () => {
   const evicted: number[] = [];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Ema, parseSize, planFrame, RateMeter } from '../../web/src/stats.js';
+import { Ema, parseSize, planFrame, RateMeter } from '../../src/web/stats.js';
 
 test('rate meter measures events per second from given times', () => {
   const m = new RateMeter(4000);

@@ -1,10 +1,10 @@
 /**
- * The stylecast web app: camera -> bounded drop-oldest queue -> inference worker -> canvas.
- * The main thread only captures, draws and keeps the HUD; the worker owns onnxruntime-web.
+ * The stylecast web app, one user of the browser entry (src/web, published as `stylecast/web`): its
+ * LiveStylizer runs camera -> bounded drop-oldest queue -> inference worker -> canvas. The app adds
+ * the style picker, split view, snapshots, recording, the HUD and camera recovery.
  */
-import type { Backend, FromWorker, ToWorker } from './protocol.js';
-import { DropOldestQueue } from './queue.js';
-import { Ema, parseSize, planFrame, RateMeter, type FrameSize } from './stats.js';
+import { CameraLostError, CameraPermissionError, LiveStylizer, type BackendRequest, type LiveStats } from '../../src/web/index.js';
+import { parseSize, type FrameSize } from '../../src/web/stats.js';
 
 interface ModelEntry {
   readonly id: string;
@@ -21,17 +21,11 @@ const SPEED_LABELS: Readonly<Record<string, string>> = {
   full: 'Full quality (slow: ~3 fps)',
 };
 
-interface Frame {
-  readonly seq: number;
-  readonly pixels: ArrayBuffer;
-}
-
-type CameraMessage = 'no-camera' | 'permission-denied' | 'camera-lost' | 'camera-error' | 'insecure';
+type CameraMessage = 'no-camera' | 'permission-denied' | 'camera-lost';
 type ModelMessage = 'model-failed' | 'no-models' | 'loading';
 
 const params = new URLSearchParams(location.search);
 const TEST = params.get('test') === '1';
-const ORT_PATH = '/ort/';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const ui = {
@@ -45,7 +39,6 @@ const ui = {
   view: $<HTMLCanvasElement>('view'),
   hud: $<HTMLPreElement>('hud'),
   downloads: $<HTMLDivElement>('downloads'),
-  video: $<HTMLVideoElement>('video'),
 };
 
 function option<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
@@ -60,8 +53,12 @@ try {
 } catch (e) {
   problems.push((e as Error).message);
 }
-const backendChoice = option<Backend | 'auto'>('backend', ['auto', 'wasm', 'webgpu'], 'auto');
-const queueCapacity = Math.max(1, Math.min(8, Number(params.get('queue')) || 2));
+
+const live = new LiveStylizer(ui.view, {
+  size,
+  backend: option<BackendRequest>('backend', ['auto', 'wasm', 'webgpu'], 'auto'),
+  queue: Math.max(1, Math.min(8, Number(params.get('queue')) || 2)),
+});
 
 // ---- messages -------------------------------------------------------------------------------
 
@@ -87,188 +84,74 @@ function clear(slot: keyof typeof messages): void {
   m.el.hidden = true;
 }
 
-// ---- stats ----------------------------------------------------------------------------------
-
-const captureRate = new RateMeter();
-const shownRate = new RateMeter();
-const inferMs = new Ema();
-const runMs = new Ema();
-let rejected = 0;
-let resized = 0;
-let stale = 0;
-let shown = 0;
-let recoveries = 0;
-
-// ---- worker ---------------------------------------------------------------------------------
-
-const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
-const send = (msg: ToWorker, transfer: Transferable[] = []) => worker.postMessage(msg, transfer);
+// ---- styles ---------------------------------------------------------------------------------
 
 let modelId: string | undefined;
-let modelReady = false;
 let backend = '-';
-let busy = false;
-let seq = 0;
-const queue = new DropOldestQueue<Frame>(queueCapacity);
-
-let lastInput: ImageData | undefined;
-let lastOutput: ImageData | undefined;
 let lastSeq = -1;
 let lastModel: string | undefined;
+let recoveries = 0;
 
-function loadModel(id: string): void {
+function loadStyle(id: string): void {
   modelId = id;
-  modelReady = false;
   backend = '-';
-  inferMs.reset();
-  runMs.reset();
   show('model', 'loading', `Loading style '${titleOf(id)}'…`);
-  send({ type: 'load', id, url: `/api/models/${encodeURIComponent(id)}.onnx`, backend: backendChoice, ortPath: ORT_PATH });
-}
-
-worker.onmessage = (ev: MessageEvent<FromWorker>) => {
-  const msg = ev.data;
-  switch (msg.type) {
-    case 'ready':
-      if (msg.id !== modelId) return;
-      modelReady = true;
-      backend = msg.backend === 'wasm' ? `wasm (${msg.threads} thread${msg.threads === 1 ? '' : 's'})` : msg.backend;
+  live.setStyle(`/api/models/${encodeURIComponent(id)}.onnx`).then(
+    (info) => {
+      if (id !== modelId) return;
+      backend = info.backend === 'wasm' ? `wasm (${info.threads} thread${info.threads === 1 ? '' : 's'})` : info.backend;
       clear('model');
       ui.snapshot.disabled = false;
       ui.record.disabled = typeof MediaRecorder === 'undefined';
-      pump();
-      return;
-    case 'error':
-      if (msg.phase === 'load') {
-        if (msg.id !== modelId) return;
-        show('model', 'model-failed', `Style '${titleOf(msg.id)}' failed to load: ${msg.message}`);
-        return;
-      }
-      busy = false;
-      stale++;
-      if (msg.id && msg.id === modelId) show('model', 'model-failed', `Style '${titleOf(msg.id)}' failed on a frame: ${msg.message}`);
-      pump();
-      return;
-    case 'result':
-      busy = false;
-      if (msg.id !== modelId) {
-        // Computed by the previous style just before a switch: not worth showing.
-        stale++;
-      } else {
-        present(msg);
-      }
-      pump();
-      return;
-  }
-};
-
-worker.onerror = (ev) => {
-  show('model', 'model-failed', `Inference worker failed: ${ev.message || 'could not start'}`);
-};
-
-/** Send the oldest queued frame when the worker is idle: at most one frame in flight. */
-function pump(): void {
-  if (busy || !modelReady) return;
-  const f = queue.shift();
-  if (!f) return;
-  busy = true;
-  send({ type: 'frame', seq: f.seq, width: size.width, height: size.height, pixels: f.pixels }, [f.pixels]);
+    },
+    (e: Error) => {
+      if (id === modelId) show('model', 'model-failed', `Style '${titleOf(id)}' failed to load: ${e.message}`);
+    },
+  );
 }
 
 // ---- drawing --------------------------------------------------------------------------------
 
-ui.view.width = size.width;
-ui.view.height = size.height;
-const viewCtx = ui.view.getContext('2d', { willReadFrequently: TEST })!;
+const viewCtx = ui.view.getContext('2d')!;
 
-function present(msg: Extract<FromWorker, { type: 'result' }>): void {
-  lastInput = new ImageData(new Uint8ClampedArray(msg.input), msg.width, msg.height);
-  lastOutput = new ImageData(new Uint8ClampedArray(msg.output), msg.width, msg.height);
-  lastSeq = msg.seq;
-  lastModel = msg.id;
-  draw();
-  shown++;
-  shownRate.tick(performance.now());
-  inferMs.add(msg.totalMs);
-  runMs.add(msg.runMs);
-}
-
+/** Split view: left of the divider the very frame that was stylized, so both halves are in sync. */
 function draw(): void {
-  if (!lastOutput || !lastInput) return;
-  viewCtx.putImageData(lastOutput, 0, 0);
-  if (ui.split.checked) {
-    // Left of the divider: the very frame that was stylized, so both halves are in sync.
-    const x = Math.round((Number(ui.splitPos.value) / 100) * size.width);
-    if (x > 0) viewCtx.putImageData(lastInput, 0, 0, 0, 0, x, size.height);
-    viewCtx.fillStyle = '#fff';
-    viewCtx.fillRect(Math.min(x, size.width - 1), 0, 1, size.height);
-  }
+  const f = live.lastFrame();
+  if (!f) return;
+  viewCtx.putImageData(f.output, 0, 0);
+  if (!ui.split.checked) return;
+  const x = Math.round((Number(ui.splitPos.value) / 100) * size.width);
+  if (x > 0) viewCtx.putImageData(f.input, 0, 0, 0, 0, x, size.height);
+  viewCtx.fillStyle = '#fff';
+  viewCtx.fillRect(Math.min(x, size.width - 1), 0, 1, size.height);
 }
 
+live.addEventListener('frame', (e) => {
+  lastSeq = e.detail.seq;
+  lastModel = modelId;
+  if (ui.split.checked) draw();
+});
 ui.split.onchange = draw;
 ui.splitPos.oninput = draw;
 
 // ---- camera ---------------------------------------------------------------------------------
 
-const capture = document.createElement('canvas');
-capture.width = size.width;
-capture.height = size.height;
-const captureCtx = capture.getContext('2d', { willReadFrequently: true })!;
-
-let stream: MediaStream | undefined;
 let retryTimer: number | undefined;
-let cameraGeneration = 0;
-
-function cameraError(e: unknown): { kind: CameraMessage; text: string; retry: boolean } {
-  const name = (e as DOMException)?.name ?? '';
-  switch (name) {
-    case 'NotAllowedError':
-    case 'PermissionDeniedError':
-    case 'SecurityError':
-      return { kind: 'permission-denied', text: 'Camera permission denied: allow camera access for this site in the browser settings, then reload the page.', retry: false };
-    case 'NotFoundError':
-    case 'DevicesNotFoundError':
-    case 'OverconstrainedError':
-      return { kind: 'no-camera', text: 'No camera found: connect a camera; the app starts it as soon as it appears.', retry: true };
-    case 'NotReadableError':
-    case 'TrackStartError':
-    case 'AbortError':
-      return { kind: 'camera-error', text: 'The camera could not be started (another application may be using it); retrying…', retry: true };
-    default:
-      return { kind: 'camera-error', text: `The camera could not be started: ${(e as Error)?.message ?? String(e)}`, retry: true };
-  }
-}
 
 async function startCamera(): Promise<void> {
-  if (!navigator.mediaDevices?.getUserMedia) {
-    show('camera', 'insecure', 'Camera access needs a secure page: open the app over https or on localhost.');
-    return;
-  }
-  const generation = ++cameraGeneration;
+  if (live.running) return;
   try {
-    const s = await navigator.mediaDevices.getUserMedia({
-      video: { width: { ideal: size.width }, height: { ideal: size.height }, frameRate: { ideal: 30 } },
-      audio: false,
-    });
-    if (generation !== cameraGeneration) {
-      s.getTracks().forEach((t) => t.stop());
+    await live.start();
+    if (messages.camera.kind === 'camera-lost') recoveries++;
+    clear('camera');
+  } catch (e) {
+    if (e instanceof CameraPermissionError) {
+      show('camera', 'permission-denied', 'Camera permission denied: allow camera access for this site in the browser settings, then reload the page.');
       return;
     }
-    const wasLost = messages.camera.kind === 'camera-lost';
-    stream = s;
-    for (const t of s.getVideoTracks()) t.addEventListener('ended', () => cameraLost(s));
-    ui.video.srcObject = s;
-    await ui.video.play();
-    clear('camera');
-    if (wasLost) recoveries++;
-    captureRate.reset();
-    scheduleCapture(s);
-  } catch (e) {
-    if (generation !== cameraGeneration) return;
-    const { kind, text, retry } = cameraError(e);
     // While recovering from a lost camera, keep saying so rather than flipping to 'no camera'.
-    if (!(messages.camera.kind === 'camera-lost' && kind !== 'permission-denied')) show('camera', kind, text);
-    if (retry) scheduleRetry();
+    if (messages.camera.kind !== 'camera-lost') show('camera', 'no-camera', `No camera found or usable (${(e as Error).message}); the app starts one as soon as it appears.`);
+    scheduleRetry();
   }
 }
 
@@ -280,56 +163,18 @@ function scheduleRetry(): void {
   }, 1500);
 }
 
-function cameraLost(s: MediaStream): void {
-  if (s !== stream) return;
-  stream = undefined;
-  s.getTracks().forEach((t) => t.stop());
-  ui.video.srcObject = null;
-  queue.clear();
-  show('camera', 'camera-lost', 'Camera lost; waiting for it to come back…');
-  scheduleRetry();
-}
-
-navigator.mediaDevices?.addEventListener?.('devicechange', () => {
-  if (!stream && messages.camera.kind !== 'permission-denied') void startCamera();
+live.addEventListener('error', (e) => {
+  if (e.detail instanceof CameraLostError) {
+    show('camera', 'camera-lost', 'Camera lost; waiting for it to come back…');
+    scheduleRetry();
+  } else if (modelId) {
+    show('model', 'model-failed', `Style '${titleOf(modelId)}' failed on a frame: ${e.detail.message}`);
+  }
 });
 
-function scheduleCapture(s: MediaStream): void {
-  const video = ui.video;
-  // Without requestVideoFrameCallback, poll each animation frame and skip repeats of the same frame.
-  const perFrame = 'requestVideoFrameCallback' in HTMLVideoElement.prototype;
-  let lastTime = -1;
-  const next = () => (perFrame ? video.requestVideoFrameCallback(step) : requestAnimationFrame(step));
-  const step = () => {
-    if (s !== stream) return;
-    if (perFrame || video.currentTime !== lastTime) {
-      lastTime = video.currentTime;
-      grab();
-    }
-    next();
-  };
-  next();
-}
-
-function grab(): void {
-  const v = ui.video;
-  const plan = planFrame({ width: v.videoWidth, height: v.videoHeight }, size);
-  if (plan.kind === 'reject') {
-    rejected++;
-    return;
-  }
-  if (plan.kind === 'resize') resized++;
-  captureCtx.drawImage(v, plan.sx, plan.sy, plan.sw, plan.sh, 0, 0, size.width, size.height);
-  const img = captureCtx.getImageData(0, 0, size.width, size.height);
-  captureRate.tick(performance.now());
-  if (!modelReady) {
-    // No style yet (loading or failed): show the live camera rather than a frozen frame.
-    viewCtx.putImageData(img, 0, 0);
-    return;
-  }
-  queue.push({ seq: seq++, pixels: img.data.buffer as ArrayBuffer });
-  pump();
-}
+navigator.mediaDevices?.addEventListener?.('devicechange', () => {
+  if (!live.running && messages.camera.kind !== 'permission-denied') void startCamera();
+});
 
 // ---- snapshot and recording -------------------------------------------------------------------
 
@@ -380,21 +225,8 @@ ui.record.onclick = () => {
 
 // ---- HUD ------------------------------------------------------------------------------------
 
-function hudValues() {
-  const now = performance.now();
-  return {
-    captureFps: captureRate.rate(now),
-    inferenceMs: inferMs.value,
-    runMs: runMs.value,
-    shownFps: shownRate.rate(now),
-    dropped: queue.dropped + rejected + stale,
-    resized,
-    rejected,
-    backend,
-    model: modelId ?? '-',
-    shown,
-    size: `${size.width}x${size.height}`,
-  };
+function hudValues(): LiveStats & { backendText: string; model: string; size: string } {
+  return { ...live.stats(), backendText: backend, model: modelId ?? '-', size: `${size.width}x${size.height}` };
 }
 
 setInterval(() => {
@@ -404,7 +236,7 @@ setInterval(() => {
     `infer   ${h.inferenceMs.toFixed(1)} ms`,
     `shown   ${h.shownFps.toFixed(1)} fps`,
     `dropped ${h.dropped}${h.resized ? `  resized ${h.resized}` : ''}`,
-    `backend ${h.backend}`,
+    `backend ${h.backendText}`,
   ].join('\n');
 }, 250);
 
@@ -442,10 +274,10 @@ async function loadModelList(): Promise<void> {
   const first = wanted && models.some((m) => m.id === wanted) ? wanted : models[0]!.id;
   ui.style.value = first;
   ui.style.disabled = false;
-  loadModel(first);
+  loadStyle(first);
 }
 
-ui.style.onchange = () => loadModel(ui.style.value);
+ui.style.onchange = () => loadStyle(ui.style.value);
 
 // ---- test hook (only with ?test=1) ------------------------------------------------------------
 
@@ -458,31 +290,31 @@ function base64(data: Uint8ClampedArray): string {
 if (TEST) {
   Object.assign(window, {
     __stylecast: {
-      hud: hudValues,
-      state: () => ({ modelId, modelReady, backend, shown, lastSeq, frameModel: lastModel ?? null, cameraMessage: messages.camera.kind ?? null, modelMessage: messages.model.kind ?? null, cameraText: ui.cameraMessage.textContent, modelText: ui.modelMessage.textContent, recoveries, downloads: [...downloads], crossOriginIsolated }),
+      hud: () => ({ ...hudValues(), backend }),
+      state: () => ({ modelId, modelReady: live.styleInfo !== undefined, backend, shown: live.stats().shown, lastSeq, frameModel: lastModel ?? null, cameraMessage: messages.camera.kind ?? null, modelMessage: messages.model.kind ?? null, cameraText: ui.cameraMessage.textContent, modelText: ui.modelMessage.textContent, recoveries, downloads: [...downloads], crossOriginIsolated }),
       /** The last stylized frame, its input and what the canvas shows now (RGBA, base64). */
-      frame: () =>
-        lastInput && lastOutput
+      frame: () => {
+        const f = live.lastFrame();
+        return f
           ? {
               modelId: lastModel,
-              seq: lastSeq,
-              width: lastOutput.width,
-              height: lastOutput.height,
-              input: base64(lastInput.data),
-              output: base64(lastOutput.data),
+              seq: f.seq,
+              width: f.output.width,
+              height: f.output.height,
+              input: base64(f.input.data),
+              output: base64(f.output.data),
               displayed: base64(viewCtx.getImageData(0, 0, size.width, size.height).data),
             }
-          : null,
-      /** Ends the camera track as an unplug would (stop() alone fires no 'ended'). */
-      loseCamera: () => {
-        if (stream) cameraLost(stream);
+          : null;
       },
+      /** Ends the camera track as an unplug would (stop() alone fires no 'ended'). */
+      loseCamera: () => live.stream?.getVideoTracks()[0]?.dispatchEvent(new Event('ended')),
     },
   });
 }
 
 // ---- start ----------------------------------------------------------------------------------
 
-if (problems.length) show('camera', 'camera-error', problems.join('; '));
+if (problems.length) show('camera', 'no-camera', problems.join('; '));
 void loadModelList();
 void startCamera();

@@ -1,0 +1,118 @@
+/**
+ * The live loop of the published browser entry (`stylecast/web` through the example page, WASM, fake
+ * camera) against inference alone in the same page and run: how much of the model's speed the loop
+ * (capture, queue, worker hand-off, drawing) delivers as shown frames. Target: shown >= 90% of it.
+ */
+import type { Browser } from 'playwright-core';
+import type { StaticServer } from '../test/helpers/static.js';
+import { ensureBrowserEntry, openExample, serveExamplePage, type WebApi } from '../test/helpers/web-entry.js';
+
+export interface LiveLoopResult {
+  /** The fastest built-in student (inference alone at 640x480), and each one's time. */
+  readonly model: string;
+  readonly candidates: Readonly<Record<string, number>>;
+  readonly size: string;
+  readonly backend: string;
+  readonly threads: number;
+  /** Back-to-back stylize calls on one 640x480 frame (pre/post-processing included), before and after the loop. */
+  readonly inferenceFps: number;
+  readonly inferenceFpsBefore: number;
+  readonly inferenceFpsAfter: number;
+  /** The live loop: stylized frames drawn per second after the first, over `seconds`. */
+  readonly shownFps: number;
+  readonly frames: number;
+  readonly seconds: number;
+  readonly captureFps: number;
+  readonly workerMs: number;
+  readonly runMs: number;
+  readonly droppedPerShown: number;
+  /** shownFps / inferenceFps. */
+  readonly ratio: number;
+}
+
+type Win = Window & { sc: WebApi };
+
+export async function benchLiveLoop(browser: Browser, opts: { seconds: number; inferenceRuns: number }): Promise<LiveLoopResult> {
+  await ensureBrowserEntry();
+  // Cross-origin isolated, as a page wanting WASM threads would be served.
+  const server: StaticServer = await serveExamplePage({ isolate: true });
+  const page = await browser.newPage();
+  try {
+    await openExample(page, server.url);
+    return await page.evaluate(async ({ seconds, inferenceRuns }) => {
+      const { sc } = window as unknown as Win;
+      const img = new Image();
+      img.src = '/photos/webcam.jpg';
+      await img.decode();
+      const frame = new OffscreenCanvas(640, 480).getContext('2d')!;
+      frame.drawImage(img, 0, 0, 640, 480);
+      const pixels = frame.getImageData(0, 0, 640, 480);
+      const inferenceFps = async (name: string, runs: number) => {
+        const s = await sc.Stylizer.create(await sc.loadModel(name));
+        await s.stylizeRgba(pixels.data, 640, 480); // warm-up
+        const t0 = performance.now();
+        for (let i = 0; i < runs; i++) await s.stylizeRgba(pixels.data, 640, 480);
+        const fps = (runs * 1000) / (performance.now() - t0);
+        await s.release();
+        return fps;
+      };
+      const candidates: Record<string, number> = {};
+      for (const name of sc.BUILTIN_MODELS) candidates[name] = +(1000 / (await inferenceFps(name, 3))).toFixed(1);
+      const model = Object.entries(candidates).sort((a, b) => a[1] - b[1])[0]![0];
+      const before = await inferenceFps(model, inferenceRuns);
+
+      const live = new sc.LiveStylizer(document.createElement('canvas'), { size: { width: 640, height: 480 } });
+      const info = await live.setStyle(model);
+      await live.start();
+      while (live.stats().shown < 1) await new Promise((ok) => setTimeout(ok, 20));
+      const s0 = live.stats();
+      const t0 = performance.now();
+      await new Promise((ok) => setTimeout(ok, seconds * 1000));
+      const s1 = live.stats();
+      const elapsed = (performance.now() - t0) / 1000;
+      await live.stop();
+
+      const after = await inferenceFps(model, inferenceRuns);
+      const frames = s1.shown - s0.shown;
+      const shownFps = frames / elapsed;
+      const inference = (before + after) / 2;
+      const r = (x: number, d = 2) => +x.toFixed(d);
+      return {
+        model,
+        candidates,
+        size: '640x480',
+        backend: info.backend,
+        threads: info.threads,
+        inferenceFps: r(inference),
+        inferenceFpsBefore: r(before),
+        inferenceFpsAfter: r(after),
+        shownFps: r(shownFps),
+        frames,
+        seconds: r(elapsed),
+        captureFps: r(s1.captureFps, 1),
+        workerMs: r(s1.inferenceMs, 1),
+        runMs: r(s1.runMs, 1),
+        droppedPerShown: frames ? r((s1.dropped - s0.dropped) / frames, 1) : 0,
+        ratio: r(shownFps / inference, 3),
+      };
+    }, opts);
+  } finally {
+    await page.close();
+    await server.close();
+  }
+}
+
+export function liveLoopMarkdown(r: LiveLoopResult): string[] {
+  return [
+    '## Live loop of the browser entry (stylecast/web)',
+    '',
+    `The fastest built-in student (${r.model}; inference alone per student, ms: ${Object.entries(r.candidates).map(([k, v]) => `${k} ${v}`).join(', ')})`,
+    `at ${r.size} in \`LiveStylizer\` (fake camera, inference in its worker, ${r.backend} with ${r.threads} thread${r.threads === 1 ? '' : 's'}, cross-origin isolated`,
+    'page), against back-to-back `stylize` calls on one frame in the same page (pre/post-processing included), run before and after the loop.',
+    '',
+    '| model | size | inference-only fps (before / after) | shown fps | shown / inference | frames / s | capture fps | worker ms | session.run ms | dropped per shown | target |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    `| ${r.model} | ${r.size} | ${r.inferenceFps} (${r.inferenceFpsBefore} / ${r.inferenceFpsAfter}) | ${r.shownFps} | ${(r.ratio * 100).toFixed(1)}% | ${r.frames} / ${r.seconds} | ${r.captureFps} | ${r.workerMs} | ${r.runMs} | ${r.droppedPerShown} | ${r.ratio >= 0.9 ? 'met (>= 90%)' : 'missed (< 90%)'} |`,
+    '',
+  ];
+}

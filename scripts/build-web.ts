@@ -1,0 +1,9 @@
+/**
+ * Build the browser entry (dist/browser/) and print its size: `npm run build:web`. The README's
+ * "Use it in your page" section quotes these numbers.
+ */
+import { buildBrowserEntry } from '../src/serve/browser-entry.js';
+
+const s = await buildBrowserEntry();
+const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+process.stdout.write(`stylecast/web: ${kib(s.bytes)} minified, ${kib(s.gzipBytes)} gzipped (${s.files.join(', ')}; onnxruntime-web not included)\n`);

@@ -1,0 +1,22 @@
+/**
+ * The students shipped in models/ as `<name>.onnx`. Kept apart from the registry (and its hash table)
+ * so the browser entry can name the built-in models cheaply. `base` marks a temporally stable student
+ * fine-tuned from that per-frame student (and compared with it).
+ */
+export const STUDENTS = Object.freeze([
+  { name: 'candy_rt', teacher: 'candy', speed: 'real-time' },
+  { name: 'la_muse_rt', teacher: 'la_muse', speed: 'real-time' },
+  { name: 'mosaic_rt', teacher: 'mosaic', speed: 'real-time' },
+  { name: 'wave_rt', teacher: 'wave', speed: 'real-time' },
+  { name: 'udnie_rt', teacher: 'udnie_torch', speed: 'real-time' },
+  { name: 'scream_rt', teacher: 'scream', speed: 'real-time' },
+] as const satisfies readonly StudentSpec[]);
+
+export interface StudentSpec {
+  readonly name: string;
+  readonly teacher: string;
+  readonly speed: 'real-time' | 'balanced';
+  readonly base?: string;
+}
+
+export type StudentName = (typeof STUDENTS)[number]['name'];

@@ -1,0 +1,184 @@
+/**
+ * The model file format (ONNX + stylecast metadata), encoded and decoded without Node APIs so the
+ * browser entry decodes exactly what Node does. File I/O lives in modelfile.ts.
+ */
+import { parseOnnx, toOnnx } from '../graph/onnx.js';
+import { dequantize, fromFloat16, PRECISIONS, quantizedNames, type Precision } from '../graph/precision.js';
+import type { Tensor } from '../graph/tensor.js';
+import { sha256Hex } from '../io/sha256.js';
+import { buildTransformer, checkWeights, minInputSide, paramSpecs, STRIDE, validateConfig, type TransformerConfig, type Weights } from './transformer.js';
+
+/** Descriptive metadata stored in every stylecast model file. */
+export interface ModelInfo {
+  /** Short stable name, e.g. 'candy'. */
+  readonly name: string;
+  /** Human-readable style, e.g. 'Candy (pytorch/examples)'. */
+  readonly style: string;
+  /** Where the weights came from (URL or description) and under which licence. */
+  readonly source: string;
+  readonly license: string;
+  /** Input pixel range the network expects (RGB). */
+  readonly inputRange: readonly [number, number];
+  /** Free-form provenance: training command, data, steps, losses, style image hash... */
+  readonly provenance?: Readonly<Record<string, unknown>>;
+}
+
+/** A style network: architecture, weights and metadata. */
+export interface StyleModel {
+  readonly config: TransformerConfig;
+  readonly weights: Weights;
+  readonly info: ModelInfo;
+}
+
+/** How a quantized model file was made (metadata 'stylecast.quantization'). */
+export interface QuantizationInfo {
+  /** sha256 of the float32 model file it was quantized from. */
+  readonly from: string;
+  /** int8: what the activation ranges were measured on. */
+  readonly calibration?: {
+    /** Photos (or images in the given tensors) that ran through the network. */
+    readonly photos: number;
+    /** Folder they were read from; absent when tensors were given. */
+    readonly folder?: string;
+    /** Side of the square center crops they were resized to. */
+    readonly size?: number;
+    /** Unreadable photos left out. */
+    readonly skipped?: number;
+  };
+  /** int8: bits of the weights (7 by default, see Int8Options) and the narrowest conv quantized. */
+  readonly weightBits?: number;
+  readonly minChannels?: number;
+}
+
+/**
+ * A model with its serialized ONNX bytes (what sessions are created from).
+ *
+ * `onnx` runs in `precision`; `weights` are always float32 so training, distillation and export work
+ * on any model: for 'fp16' files they are the stored float16 values widened (exact), for 'int8' files
+ * the dequantized integers of the quantized convs (within half a quantization step of the originals)
+ * and the float32 initializers of the rest. {@link encodeModel} of such a model writes those weights
+ * as a float32 model; to keep the quantized graph, write `onnx` itself.
+ */
+export interface LoadedModel extends StyleModel {
+  readonly onnx: Uint8Array;
+  /** Numeric format of the graph in `onnx` (metadata 'stylecast.precision'; absent means fp32). */
+  readonly precision: Precision;
+  /** How it was quantized; absent for fp32. */
+  readonly quantization?: QuantizationInfo;
+  /** sha256 of the ONNX bytes: a cache key for sessions. */
+  readonly sha256: string;
+  /** Spatial multiple inputs are padded to. */
+  readonly stride: number;
+  /** Inputs are padded to at least this height and width. */
+  readonly minSide: number;
+}
+
+const FORMAT = 'stylecast-model/1';
+
+/**
+ * The metadata every model file carries. Quantized files add 'stylecast.precision' and
+ * 'stylecast.quantization' (src/models/quantize.ts).
+ */
+export function modelMetadata(m: StyleModel): Record<string, string> {
+  return {
+    'stylecast.format': FORMAT,
+    'stylecast.config': JSON.stringify(m.config),
+    'stylecast.info': JSON.stringify(m.info),
+  };
+}
+
+/**
+ * Serialize to the project's model file: ONNX with initializers and metadata; loads back alone.
+ * Always float32, whatever model it is given (see {@link LoadedModel} for quantized ones).
+ */
+export function encodeModel(m: StyleModel): Uint8Array {
+  validateConfig(m.config);
+  checkWeights(m.config, m.weights);
+  return toOnnx(buildTransformer(m.config, m.weights), { docString: `stylecast style network: ${m.info.style}`, metadata: modelMetadata(m) });
+}
+
+// Fields are picked, not spread: a quantized LoadedModel passed as a StyleModel must not lend its
+// precision to float32 bytes.
+function withBytes(m: StyleModel, onnx: Uint8Array, precision: Precision = 'fp32', quantization?: QuantizationInfo): LoadedModel {
+  // Hashed on first use: only session caches need it, and a teacher's bytes take ~150 ms.
+  let sha256: string | undefined;
+  return {
+    config: m.config,
+    weights: m.weights,
+    info: m.info,
+    onnx,
+    precision,
+    ...(quantization ? { quantization } : {}),
+    get sha256() {
+      return (sha256 ??= sha256Hex(onnx));
+    },
+    stride: STRIDE,
+    minSide: minInputSide(m.config),
+  };
+}
+
+/**
+ * float32 weights from a file's initializers, whatever its precision: a float32 initializer by the
+ * parameter's name, a float16 one widened, or the quantized integers and scales stored under
+ * `quantizedNames(name)` dequantized. Missing ones are reported by checkWeights.
+ */
+function floatWeights(config: TransformerConfig, inits: ReadonlyMap<string, Tensor>): Map<string, Tensor<'float32'>> {
+  const weights = new Map<string, Tensor<'float32'>>();
+  for (const p of paramSpecs(config)) {
+    const t = inits.get(p.name);
+    if (t?.dtype === 'float32') weights.set(p.name, t as Tensor<'float32'>);
+    else if (t?.dtype === 'float16') weights.set(p.name, fromFloat16(t as Tensor<'float16'>));
+    else {
+      const n = quantizedNames(p.name);
+      const q = inits.get(n.q);
+      const scale = inits.get(n.scale);
+      const zp = inits.get(n.zeroPoint);
+      if ((q?.dtype !== 'int8' && q?.dtype !== 'int32') || scale?.dtype !== 'float32' || (zp && zp.dtype !== 'int8')) continue;
+      try {
+        weights.set(p.name, dequantize(q as Tensor<'int8' | 'int32'>, scale as Tensor<'float32'>, zp as Tensor<'int8'> | undefined));
+      } catch (e) {
+        throw new Error(`parameter '${p.name}': ${(e as Error).message}`);
+      }
+    }
+  }
+  return weights;
+}
+
+export function toLoaded(m: StyleModel): LoadedModel {
+  return withBytes(m, encodeModel(m));
+}
+
+/** Parse a model file's bytes; the error says what is wrong in one line. */
+export function decodeModel(bytes: Uint8Array, origin = 'model'): LoadedModel {
+  let parsed;
+  try {
+    parsed = parseOnnx(bytes);
+  } catch (e) {
+    throw new Error(`${origin}: ${(e as Error).message}`);
+  }
+  const md = parsed.metadata;
+  if (md['stylecast.format'] !== FORMAT) {
+    throw new Error(`${origin}: not a stylecast model (no '${FORMAT}' metadata); export it with stylecast or wrap it`);
+  }
+  let config: TransformerConfig;
+  let info: ModelInfo;
+  let quantization: QuantizationInfo | undefined;
+  try {
+    config = JSON.parse(md['stylecast.config'] ?? '') as TransformerConfig;
+    info = JSON.parse(md['stylecast.info'] ?? '') as ModelInfo;
+    const q = md['stylecast.quantization'];
+    if (q !== undefined) quantization = JSON.parse(q) as QuantizationInfo;
+  } catch {
+    throw new Error(`${origin}: corrupt stylecast metadata`);
+  }
+  const precision = (md['stylecast.precision'] ?? 'fp32') as Precision;
+  if (!PRECISIONS.includes(precision)) throw new Error(`${origin}: unknown precision '${precision}' (expected ${PRECISIONS.join(', ')})`);
+  let weights;
+  try {
+    weights = floatWeights(config, parsed.initializers);
+    checkWeights(config, weights);
+  } catch (e) {
+    throw new Error(`${origin}: ${(e as Error).message}`);
+  }
+  return withBytes({ config, weights, info }, bytes, precision, precision === 'fp32' ? undefined : quantization);
+}

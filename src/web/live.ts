@@ -1,0 +1,434 @@
+/**
+ * The live loop: camera (or a video element) -> bounded drop-oldest queue -> inference worker ->
+ * canvas. The main thread only captures and draws; at most one frame is in the worker at a time, and
+ * while it is busy new frames wait in the queue, the oldest dropped first.
+ */
+import type { LoadedModel } from '../models/codec.js';
+import type { Backend, BackendRequest } from './backend.js';
+import { openCamera } from './camera.js';
+import { CameraLostError, fromWire } from './errors.js';
+import type { ModelSource } from './model.js';
+import { env, importMappedOrt } from './ort.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+import { DropOldestQueue } from './queue.js';
+import { Ema, planFrame, RateMeter, type FrameSize } from './stats.js';
+
+export interface LiveOptions {
+  /** Size frames are stylized (and shown) at; other camera sizes are centre-cropped and scaled. Defaults to 640x480. */
+  readonly size?: FrameSize;
+  /** Frames that may wait for the worker; the oldest is dropped beyond. Defaults to 2. */
+  readonly queue?: number;
+  /** Defaults to 'auto' (see Stylizer). */
+  readonly backend?: BackendRequest;
+  /** Milliseconds between 'stats' events. Defaults to 500. */
+  readonly statsInterval?: number;
+}
+
+export interface LiveStats {
+  /** Frames the camera (or video) delivered per second. */
+  readonly captureFps: number;
+  /** Worker time per frame including pre/post-processing (moving average), and session.run alone. */
+  readonly inferenceMs: number;
+  readonly runMs: number;
+  /** Stylized frames drawn per second. */
+  readonly shownFps: number;
+  /**
+   * Frames never shown: not read because the worker was far from done (see `skipped`), dropped by the
+   * queue, rejected by the shape check, or finished after a style switch.
+   */
+  readonly dropped: number;
+  /** Camera frames not even read: the worker was busy and would not need a frame before a fresher one arrived. */
+  readonly skipped: number;
+  readonly shown: number;
+  /** Frames rejected by the shape check, and frames cropped/scaled to the loop's size. */
+  readonly rejected: number;
+  readonly resized: number;
+  readonly backend: Backend | undefined;
+  readonly threads: number;
+  /** Inference sessions alive in the worker (1 while a style is loaded, 0 after stop). */
+  readonly sessions: number;
+}
+
+/** A shown frame: what went in and what came out, at the loop's size. */
+export interface LiveFrame {
+  readonly seq: number;
+  readonly input: ImageData;
+  readonly output: ImageData;
+}
+
+export interface StyleInfo {
+  readonly backend: Backend;
+  readonly threads: number;
+}
+
+export interface LiveEvents {
+  stats: CustomEvent<LiveStats>;
+  frame: CustomEvent<LiveFrame>;
+  /** Camera lost (CameraLostError) or a frame that failed to run. */
+  error: CustomEvent<Error>;
+}
+
+type Pending = { resolve: (i: StyleInfo) => void; reject: (e: Error) => void };
+
+const isLoaded = (m: unknown): m is LoadedModel => typeof m === 'object' && m !== null && 'onnx' in m && 'config' in m;
+
+/**
+ * @example
+ * const live = new LiveStylizer(canvas);
+ * live.addEventListener('stats', (e) => console.log(e.detail.shownFps));
+ * await live.setStyle('candy_rt');
+ * await live.start(); // the camera; or live.start(videoElement)
+ */
+export class LiveStylizer extends EventTarget {
+  readonly size: FrameSize;
+  private readonly backendRequest: BackendRequest;
+  private readonly queue: DropOldestQueue<{ seq: number; pixels: ArrayBuffer }>;
+  private readonly capture: OffscreenCanvas;
+  private readonly captureCtx: OffscreenCanvasRenderingContext2D;
+  private readonly viewCtx: CanvasRenderingContext2D;
+  private worker: Worker | undefined;
+  private style: ModelSource | LoadedModel | undefined;
+  private styleId = 0;
+  private ready: StyleInfo | undefined;
+  private pending = new Map<number, Pending>();
+  private released: (() => void) | undefined;
+  private busy = false;
+  private seq = 0;
+  private source: HTMLVideoElement | undefined;
+  private ownVideo = false;
+  private cameraStream: MediaStream | undefined;
+  /** The stream came from getUserMedia here, so stop() closes it; a caller's stream is left running. */
+  private ownStream = false;
+  private starting: Promise<void> | undefined;
+  private captureGeneration = 0;
+  private statsTimer: ReturnType<typeof setInterval> | undefined;
+  private last: LiveFrame | undefined;
+  private sessions = 0;
+  private readonly captureRate = new RateMeter();
+  private readonly shownRate = new RateMeter();
+  private readonly inferMs = new Ema();
+  private readonly runMs = new Ema();
+  /** Time from handing a frame to the worker to its result, as the page sees it, and between camera frames. */
+  private readonly cycleMs = new Ema();
+  private readonly frameGapMs = new Ema();
+  private sentAt = 0;
+  private lastCameraFrame = 0;
+  private counts = { shown: 0, rejected: 0, resized: 0, stale: 0, skipped: 0 };
+
+  constructor(
+    readonly canvas: HTMLCanvasElement,
+    private readonly opts: LiveOptions = {},
+  ) {
+    super();
+    this.size = opts.size ?? { width: 640, height: 480 };
+    this.backendRequest = opts.backend ?? 'auto';
+    this.queue = new DropOldestQueue(opts.queue ?? 2);
+    canvas.width = this.size.width;
+    canvas.height = this.size.height;
+    this.capture = new OffscreenCanvas(this.size.width, this.size.height);
+    this.captureCtx = this.capture.getContext('2d', { willReadFrequently: true })!;
+    const ctx = canvas.getContext('2d');
+    if (!ctx) throw new Error('the canvas already has a non-2d context (WebGL/WebGPU); give LiveStylizer its own canvas');
+    this.viewCtx = ctx;
+  }
+
+  override addEventListener<K extends keyof LiveEvents>(type: K, listener: (ev: LiveEvents[K]) => void, options?: boolean | AddEventListenerOptions): void;
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void {
+    super.addEventListener(type, listener, options);
+  }
+
+  /** The stream while the loop runs from a camera or a MediaStream. */
+  get stream(): MediaStream | undefined {
+    return this.cameraStream;
+  }
+
+  get running(): boolean {
+    return this.source !== undefined;
+  }
+
+  /** The style in use, once loaded. */
+  get styleInfo(): StyleInfo | undefined {
+    return this.ready;
+  }
+
+  /**
+   * Load a style (name, URL, bytes or a loaded model) in the worker, replacing the current one; its
+   * session is released first. Rejects with ModelNotFoundError, ModelCorruptError or BackendUnavailableError.
+   */
+  setStyle(model: ModelSource | LoadedModel): Promise<StyleInfo> {
+    this.style = model;
+    const id = ++this.styleId;
+    this.ready = undefined;
+    this.inferMs.reset();
+    this.runMs.reset();
+    this.cycleMs.reset();
+    const source = this.wireSource(model);
+    const base = (globalThis as { document?: { baseURI: string } }).document?.baseURI;
+    const msg: ToWorker = {
+      type: 'load',
+      id,
+      source: source.value,
+      backend: this.backendRequest,
+      ortUrls: importMappedOrt(),
+      ...optional('wasmPaths', env.wasmPaths && new URL(env.wasmPaths, base).href),
+      ...optional('threads', env.threads),
+    };
+    const done = new Promise<StyleInfo>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    this.ensureWorker().postMessage(msg, source.transfer);
+    return done;
+  }
+
+  /**
+   * Start capturing from `source` (a playing video element or a MediaStream) or, by default, the
+   * camera. Rejects with NoCameraError or CameraPermissionError; a second call while one is starting
+   * waits for that one.
+   */
+  start(source?: HTMLVideoElement | MediaStream): Promise<void> {
+    this.starting ??= this.begin(source).finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  private async begin(source?: HTMLVideoElement | MediaStream): Promise<void> {
+    if (this.source) throw new Error('the live loop is already running; stop() it first');
+    const generation = ++this.captureGeneration;
+    let video: HTMLVideoElement;
+    if (source instanceof HTMLVideoElement) {
+      video = source;
+      this.ownVideo = false;
+    } else {
+      const stream = source ?? (await openCamera(this.size));
+      this.cameraStream = stream;
+      this.ownStream = !source;
+      video = Object.assign(document.createElement('video'), { muted: true, playsInline: true, srcObject: stream });
+      this.ownVideo = true;
+      for (const t of stream.getVideoTracks()) t.addEventListener('ended', () => this.lost(stream));
+      await video.play();
+    }
+    this.source = video;
+    // stop() was called while the camera opened: undo what was just set up.
+    if (generation !== this.captureGeneration) return this.stopCapture();
+    this.captureRate.reset();
+    this.lastCameraFrame = 0;
+    // Stopped before: bring the style back (its failure reaches the page as an 'error' event).
+    if (!this.worker && this.style !== undefined) this.setStyle(this.style).catch((e: Error) => this.dispatchEvent(new CustomEvent('error', { detail: e })));
+    this.statsTimer ??= setInterval(() => this.dispatchEvent(new CustomEvent('stats', { detail: this.stats() })), this.opts.statsInterval ?? 500);
+    this.scheduleCapture(video, generation);
+  }
+
+  /** Stop capturing, close the camera and release the style's session (and the worker). start() resumes. */
+  async stop(): Promise<void> {
+    this.stopCapture();
+    clearInterval(this.statsTimer);
+    this.statsTimer = undefined;
+    const w = this.worker;
+    if (!w) return;
+    // The worker releases its session (and GPU buffers) before it goes; a hung worker gets 5 s.
+    const released = new Promise<void>((ok) => (this.released = ok));
+    w.postMessage({ type: 'release' } satisfies ToWorker);
+    await Promise.race([released, new Promise((ok) => setTimeout(ok, 5000))]);
+    w.terminate();
+    this.worker = undefined;
+    this.ready = undefined;
+    this.busy = false;
+    for (const p of this.pending.values()) p.reject(new Error('the live loop was stopped'));
+    this.pending.clear();
+  }
+
+  stats(): LiveStats {
+    const now = performance.now();
+    return {
+      captureFps: this.captureRate.rate(now),
+      inferenceMs: this.inferMs.value,
+      runMs: this.runMs.value,
+      shownFps: this.shownRate.rate(now),
+      dropped: this.queue.dropped + this.counts.rejected + this.counts.stale + this.counts.skipped,
+      skipped: this.counts.skipped,
+      shown: this.counts.shown,
+      rejected: this.counts.rejected,
+      resized: this.counts.resized,
+      backend: this.ready?.backend,
+      threads: this.ready?.threads ?? 0,
+      sessions: this.sessions,
+    };
+  }
+
+  /** The last frame shown, with its input. */
+  lastFrame(): LiveFrame | undefined {
+    return this.last;
+  }
+
+  private wireSource(model: ModelSource | LoadedModel): { value: string | ArrayBuffer; transfer: Transferable[] } {
+    if (isLoaded(model)) return bytes(model.onnx);
+    if (model instanceof ArrayBuffer) return bytes(new Uint8Array(model));
+    if (ArrayBuffer.isView(model)) return bytes(new Uint8Array(model.buffer, model.byteOffset, model.byteLength));
+    if (typeof Blob !== 'undefined' && model instanceof Blob) throw new TypeError('pass a Blob to loadModel() first, then its result to setStyle()');
+    const s = String(model);
+    // Names resolve in the worker (next to this module); URLs against the page, which the worker cannot see.
+    return { value: /^[\w-]+$/.test(s) ? s : new URL(s, document.baseURI).href, transfer: [] };
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+    w.onmessage = (ev: MessageEvent<FromWorker>) => this.onWorker(ev.data);
+    w.onerror = (ev) => {
+      ev.preventDefault();
+      const e = new Error(`inference worker failed: ${ev.message || 'it could not start'}`);
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+      this.dispatchEvent(new CustomEvent('error', { detail: e }));
+    };
+    this.worker = w;
+    return w;
+  }
+
+  private onWorker(msg: FromWorker): void {
+    switch (msg.type) {
+      case 'ready': {
+        this.sessions = msg.sessions;
+        const info = { backend: msg.backend, threads: msg.threads };
+        if (msg.id === this.styleId) this.ready = info;
+        this.settle(msg.id)?.resolve(info);
+        this.pump();
+        return;
+      }
+      case 'load-error':
+        this.sessions = msg.sessions;
+        this.settle(msg.id)?.reject(fromWire(msg.error));
+        return;
+      case 'released':
+        this.sessions = msg.sessions;
+        this.released?.();
+        this.released = undefined;
+        return;
+      case 'run-error':
+        this.busy = false;
+        this.counts.stale++;
+        if (msg.id === this.styleId) this.dispatchEvent(new CustomEvent('error', { detail: fromWire(msg.error) }));
+        this.pump();
+        return;
+      case 'result':
+        this.busy = false;
+        if (msg.id === this.styleId) this.cycleMs.add(performance.now() - this.sentAt);
+        // The next frame goes first, so the worker is not idle while this one is drawn.
+        this.pump();
+        // Finished by the previous style just before a switch: not worth showing.
+        if (msg.id !== this.styleId) this.counts.stale++;
+        else this.present(msg);
+        return;
+    }
+  }
+
+  private settle(id: number): Pending | undefined {
+    const p = this.pending.get(id);
+    this.pending.delete(id);
+    return p;
+  }
+
+  private present(msg: Extract<FromWorker, { type: 'result' }>): void {
+    const output = new ImageData(new Uint8ClampedArray(msg.output), msg.width, msg.height);
+    const input = new ImageData(new Uint8ClampedArray(msg.input), msg.width, msg.height);
+    this.viewCtx.putImageData(output, 0, 0);
+    this.last = { seq: msg.seq, input, output };
+    this.counts.shown++;
+    this.shownRate.tick(performance.now());
+    this.inferMs.add(msg.totalMs);
+    this.runMs.add(msg.runMs);
+    this.dispatchEvent(new CustomEvent('frame', { detail: this.last }));
+  }
+
+  /** Send the oldest queued frame when the worker is idle: at most one frame in flight. */
+  private pump(): void {
+    if (this.busy || !this.ready || !this.worker) return;
+    const f = this.queue.shift();
+    if (!f) return;
+    this.busy = true;
+    this.sentAt = performance.now();
+    const msg: ToWorker = { type: 'frame', seq: f.seq, width: this.size.width, height: this.size.height, pixels: f.pixels };
+    this.worker.postMessage(msg, [f.pixels]);
+  }
+
+  private scheduleCapture(video: HTMLVideoElement, generation: number): void {
+    // Without requestVideoFrameCallback, poll each animation frame and skip repeats of the same frame.
+    const perFrame = 'requestVideoFrameCallback' in HTMLVideoElement.prototype;
+    let lastTime = -1;
+    const next = () => (perFrame ? video.requestVideoFrameCallback(step) : requestAnimationFrame(step));
+    const step = () => {
+      if (generation !== this.captureGeneration) return;
+      if (perFrame || video.currentTime !== lastTime) {
+        lastTime = video.currentTime;
+        this.onCameraFrame(video);
+      }
+      next();
+    };
+    next();
+  }
+
+  private onCameraFrame(video: HTMLVideoElement): void {
+    const now = performance.now();
+    if (this.lastCameraFrame) this.frameGapMs.add(now - this.lastCameraFrame);
+    this.lastCameraFrame = now;
+    this.captureRate.tick(now);
+    if (this.needless(now)) this.counts.skipped++;
+    else this.grab(video);
+  }
+
+  /**
+   * Reading a frame costs the main thread a few ms (drawImage + getImageData at 640x480), CPU the
+   * worker needs when the model is slower than the camera. While the worker is busy, a frame read now
+   * would only be replaced by a fresher one before the worker is free, unless the worker is due within
+   * two camera frames: skip those reads. The queue still drops its oldest frame when it is full.
+   */
+  private needless(now: number): boolean {
+    if (!this.ready || !this.busy || !this.cycleMs.value || !this.frameGapMs.value) return false;
+    return now + 2 * this.frameGapMs.value < this.sentAt + this.cycleMs.value;
+  }
+
+  private grab(video: HTMLVideoElement): void {
+    const plan = planFrame({ width: video.videoWidth, height: video.videoHeight }, this.size);
+    if (plan.kind === 'reject') {
+      this.counts.rejected++;
+      return;
+    }
+    if (plan.kind === 'resize') this.counts.resized++;
+    const { width, height } = this.size;
+    this.captureCtx.drawImage(video, plan.sx, plan.sy, plan.sw, plan.sh, 0, 0, width, height);
+    const img = this.captureCtx.getImageData(0, 0, width, height);
+    if (!this.ready) {
+      // No style yet (loading or failed): show the live picture rather than a frozen frame.
+      this.viewCtx.putImageData(img, 0, 0);
+      return;
+    }
+    this.queue.push({ seq: this.seq++, pixels: img.data.buffer as ArrayBuffer });
+    this.pump();
+  }
+
+  private stopCapture(): void {
+    this.captureGeneration++;
+    const video = this.source;
+    this.source = undefined;
+    if (video && this.ownVideo) {
+      video.pause();
+      video.srcObject = null;
+    }
+    if (this.ownStream) this.cameraStream?.getTracks().forEach((t) => t.stop());
+    this.cameraStream = undefined;
+    this.queue.clear();
+  }
+
+  private lost(stream: MediaStream): void {
+    if (stream !== this.cameraStream) return;
+    this.stopCapture();
+    this.dispatchEvent(new CustomEvent('error', { detail: new CameraLostError('the camera stopped delivering frames (unplugged or taken by another application); call start() to reopen it') }));
+  }
+}
+
+function bytes(b: Uint8Array): { value: ArrayBuffer; transfer: Transferable[] } {
+  // A copy: the caller keeps its model, and the copy can be moved to the worker without a second one.
+  const value = b.slice().buffer as ArrayBuffer;
+  return { value, transfer: [value] };
+}
+
+const optional = <K extends string, V>(key: K, v: V | undefined | '' | false): { [P in K]?: V } =>
+  (v === undefined || v === '' || v === false ? {} : { [key]: v }) as { [P in K]?: V };

@@ -1,0 +1,146 @@
+/**
+ * The one module of the browser entry that imports onnxruntime-web (resolved by the page's bundler or
+ * import map). Everything else talks to {@link WebSession}.
+ */
+import type * as Ort from 'onnxruntime-web';
+import type { Tensor } from '../graph/tensor.js';
+import type { Backend } from './backend.js';
+import { BackendUnavailableError } from './errors.js';
+
+type OrtModule = typeof Ort;
+
+/**
+ * Settings read when onnxruntime-web is first loaded (set them before the first model runs).
+ *
+ * @example
+ * import { env } from 'stylecast/web';
+ * env.wasmPaths = 'https://example.com/ort/'; // where ort-wasm-simd-threaded*.wasm are served
+ */
+export interface WebEnv {
+  /** Folder (URL ending in '/') holding onnxruntime-web's .wasm files. Defaults to onnxruntime-web's own location. */
+  wasmPaths?: string;
+  /** Most WASM threads. Defaults to min(cores, 8) on a cross-origin isolated page, else 1 (threads need SharedArrayBuffer). */
+  threads?: number;
+}
+
+export const env: WebEnv = {};
+
+/**
+ * onnxruntime-web's build for each backend, by the package's own export names: the plain WASM build is
+ * the fastest on CPU; the WebGPU build runs the native WebGPU EP (the default build's older JSEP kernels
+ * reject some of our convs). A page's import map must name both.
+ */
+const ORT_SPECIFIERS: Readonly<Record<Backend, string>> = Object.freeze({ wasm: 'onnxruntime-web/wasm', webgpu: 'onnxruntime-web/webgpu' });
+
+/** Module URLs set by the page for a worker, which may not see the page's import map. */
+export const ortUrls: Partial<Record<Backend, string>> = {};
+
+/** The URLs the page's import map gives onnxruntime-web's builds (none under a bundler). */
+export function importMappedOrt(): Partial<Record<Backend, string>> {
+  const urls: Partial<Record<Backend, string>> = {};
+  for (const b of Object.keys(ORT_SPECIFIERS) as Backend[]) {
+    try {
+      const url = import.meta.resolve?.(ORT_SPECIFIERS[b]);
+      if (url && /^(https?|blob|data|file):/.test(url)) urls[b] = url;
+    } catch {
+      // Not mapped: a bundler resolved the literal imports below instead.
+    }
+  }
+  return urls;
+}
+
+function wasmThreads(): number {
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  const cores = globalThis.navigator?.hardwareConcurrency || 1;
+  return isolated ? Math.max(1, Math.min(env.threads ?? 8, cores)) : 1;
+}
+
+const modules = new Map<Backend, Promise<OrtModule>>();
+
+// Literal specifiers, so bundlers see and resolve them.
+const importBuild = (b: Backend): Promise<OrtModule> => {
+  const url = ortUrls[b];
+  if (url) return import(/* @vite-ignore */ url) as Promise<OrtModule>;
+  return b === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web/wasm');
+};
+
+export function loadOrt(backend: Backend): Promise<OrtModule> {
+  let m = modules.get(backend);
+  if (!m) {
+    m = importBuild(backend).then(
+      (ort) => {
+        if (env.wasmPaths) ort.env.wasm.wasmPaths = env.wasmPaths;
+        ort.env.wasm.numThreads = wasmThreads();
+        // Runs already happen off the page's main thread where it matters (the live loop's worker).
+        ort.env.wasm.proxy = false;
+        return ort;
+      },
+      (e: Error) => {
+        modules.delete(backend);
+        throw new BackendUnavailableError(`cannot load onnxruntime-web's ${backend} build '${ORT_SPECIFIERS[backend]}' (${e.message}); install onnxruntime-web or map it in the page's import map`);
+      },
+    );
+    modules.set(backend, m);
+  }
+  return m;
+}
+
+let open = 0;
+
+/** Sessions created and not yet released in this thread (leak checks). */
+export const openSessions = () => open;
+
+/** A style network's session: float32 NCHW image in, the same out. Runs are serialised (one at a time). */
+export interface WebSession {
+  readonly backend: Backend;
+  /** WASM threads (0 on WebGPU). */
+  readonly threads: number;
+  run(input: Tensor<'float32'>): Promise<Tensor<'float32'>>;
+  release(): Promise<void>;
+}
+
+export async function createSession(onnx: Uint8Array, backend: Backend): Promise<WebSession> {
+  const ort = await loadOrt(backend);
+  let session: Ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(onnx, { executionProviders: [backend], graphOptimizationLevel: 'all' });
+  } catch (e) {
+    // The model file was decoded and checked before this, so a failure here is the backend's.
+    throw new BackendUnavailableError(`onnxruntime-web cannot run on '${backend}' here: ${String((e as Error)?.message ?? e).split('\n')[0]}`);
+  }
+  open++;
+  let released = false;
+  let chain: Promise<unknown> = Promise.resolve();
+  const release = async () => {
+    if (released) return;
+    released = true;
+    open--;
+    await chain.catch(() => undefined);
+    await session.release();
+  };
+  if (!session.inputNames.includes('input') || !session.outputNames.includes('output')) {
+    await release();
+    throw new BackendUnavailableError(`model has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; expected 'input' and 'output'`);
+  }
+  const runOnce = async (input: Tensor<'float32'>): Promise<Tensor<'float32'>> => {
+    if (released) throw new Error('session was released');
+    const res = await session.run({ input: new ort.Tensor('float32', input.data, input.dims) });
+    const y = res.output!;
+    try {
+      const data = (y.location === 'cpu' ? y.data : await y.getData()) as Float32Array;
+      return { dtype: 'float32', dims: y.dims, data };
+    } finally {
+      if (y.location !== 'cpu') y.dispose();
+    }
+  };
+  return {
+    backend,
+    threads: backend === 'wasm' ? (ort.env.wasm.numThreads ?? 1) : 0,
+    run: (input) => {
+      const p = chain.then(() => runOnce(input));
+      chain = p.catch(() => undefined);
+      return p;
+    },
+    release,
+  };
+}

@@ -1,0 +1,39 @@
+/** Messages between the live loop (page) and its inference worker. Pixel buffers are RGBA and always transferred. */
+import type { Backend, BackendRequest } from './backend.js';
+import type { WireError } from './errors.js';
+
+export type ToWorker =
+  | {
+      readonly type: 'load';
+      /** Echoed back so replies to a replaced style can be told apart. */
+      readonly id: number;
+      /** Built-in name, absolute URL, or model file bytes. */
+      readonly source: string | ArrayBuffer;
+      readonly backend: BackendRequest;
+      /** The page's onnxruntime-web settings (a worker does not see the page's import map or env). */
+      readonly ortUrls: Partial<Record<Backend, string>>;
+      readonly wasmPaths?: string;
+      readonly threads?: number;
+    }
+  | { readonly type: 'frame'; readonly seq: number; readonly width: number; readonly height: number; readonly pixels: ArrayBuffer }
+  | { readonly type: 'release' };
+
+export type FromWorker =
+  | { readonly type: 'ready'; readonly id: number; readonly backend: Backend; readonly threads: number; readonly sessions: number }
+  | { readonly type: 'load-error'; readonly id: number; readonly error: WireError; readonly sessions: number }
+  | { readonly type: 'run-error'; readonly id: number; readonly seq: number; readonly error: WireError; readonly pixels: ArrayBuffer }
+  | {
+      readonly type: 'result';
+      readonly id: number;
+      readonly seq: number;
+      readonly width: number;
+      readonly height: number;
+      /** Stylized RGBA. */
+      readonly output: ArrayBuffer;
+      /** The input frame, handed back so the page can show it (split view) and reuse the buffer. */
+      readonly input: ArrayBuffer;
+      /** session.run alone, and the whole step with pre/post-processing. */
+      readonly runMs: number;
+      readonly totalMs: number;
+    }
+  | { readonly type: 'released'; readonly sessions: number };

@@ -1,0 +1,71 @@
+/**
+ * The live loop's inference worker: owns the Stylizer (and its onnxruntime-web session) so the page's
+ * main thread only captures and draws. Messages are handled strictly in order, one frame at a time.
+ */
+import { toWire } from './errors.js';
+import { loadModel } from './model.js';
+import { env, openSessions, ortUrls } from './ort.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+import { Stylizer } from './stylizer.js';
+
+// Typed by hand: the DOM and WebWorker libs cannot share one program, and the page needs DOM.
+interface WorkerScope {
+  postMessage(msg: FromWorker, transfer: Transferable[]): void;
+  onmessage: ((ev: MessageEvent<ToWorker>) => void) | null;
+}
+const scope = self as unknown as WorkerScope;
+const post = (msg: FromWorker, transfer: Transferable[] = []) => scope.postMessage(msg, transfer);
+
+let current: { id: number; stylizer: Stylizer } | undefined;
+let chain: Promise<void> = Promise.resolve();
+
+async function release(): Promise<void> {
+  const old = current;
+  current = undefined;
+  await old?.stylizer.release().catch(() => undefined);
+}
+
+async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
+  // The old session goes first: two styles never hold memory at once.
+  await release();
+  Object.assign(ortUrls, msg.ortUrls);
+  if (msg.wasmPaths) env.wasmPaths = msg.wasmPaths;
+  if (msg.threads !== undefined) env.threads = msg.threads;
+  try {
+    const model = await loadModel(msg.source);
+    const stylizer = await Stylizer.create(model, { backend: msg.backend });
+    current = { id: msg.id, stylizer };
+    post({ type: 'ready', id: msg.id, backend: stylizer.backend, threads: stylizer.threads, sessions: openSessions() });
+  } catch (e) {
+    post({ type: 'load-error', id: msg.id, error: toWire(e), sessions: openSessions() });
+  }
+}
+
+async function run(msg: Extract<ToWorker, { type: 'frame' }>): Promise<void> {
+  const m = current;
+  if (!m) {
+    // No style (released or failed): hand the buffer back so the page can count and reuse it.
+    post({ type: 'run-error', id: -1, seq: msg.seq, error: { message: 'no style loaded' }, pixels: msg.pixels }, [msg.pixels]);
+    return;
+  }
+  const t0 = performance.now();
+  try {
+    const out = await m.stylizer.stylizeRgba(new Uint8ClampedArray(msg.pixels), msg.width, msg.height);
+    const output = out.buffer;
+    post(
+      { type: 'result', id: m.id, seq: msg.seq, width: msg.width, height: msg.height, output, input: msg.pixels, runMs: m.stylizer.lastRunMs, totalMs: performance.now() - t0 },
+      [output, msg.pixels],
+    );
+  } catch (e) {
+    post({ type: 'run-error', id: m.id, seq: msg.seq, error: toWire(e), pixels: msg.pixels }, [msg.pixels]);
+  }
+}
+
+scope.onmessage = (ev) => {
+  const msg = ev.data;
+  chain = chain.then(() => {
+    if (msg.type === 'load') return load(msg);
+    if (msg.type === 'frame') return run(msg);
+    return release().then(() => post({ type: 'released', sessions: openSessions() }));
+  });
+};
