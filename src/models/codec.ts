@@ -5,7 +5,8 @@
 import { parseOnnx, toOnnx } from '../graph/onnx.js';
 import { dequantize, fromFloat16, PRECISIONS, quantizedNames, type Precision } from '../graph/precision.js';
 import type { Tensor } from '../graph/tensor.js';
-import { sha256Hex } from '../io/sha256.js';
+import { sha256 as sha256Digest } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { buildTransformer, checkWeights, minInputSide, paramSpecs, STRIDE, validateConfig, type TransformerConfig, type Weights } from './transformer.js';
 
 /** Descriptive metadata stored in every stylecast model file. */
@@ -110,7 +111,8 @@ function withBytes(m: StyleModel, onnx: Uint8Array, precision: Precision = 'fp32
     precision,
     ...(quantization ? { quantization } : {}),
     get sha256() {
-      return (sha256 ??= sha256Hex(onnx));
+      // @noble/hashes: synchronous and the same in Node and the browser (WebCrypto's digest is async only).
+      return (sha256 ??= bytesToHex(sha256Digest(onnx)));
     },
     stride: STRIDE,
     minSide: minInputSide(m.config),
