@@ -797,6 +797,7 @@ export const FILE_HASHES: Readonly<Record<string, Record<string, string>>> = {
   },
   "models": {
     "candy_rt.onnx": "e13666605bf26c511ad201520424870abd720a4f876562e16df9e586f677c10b",
+    "candy_rt_stable.onnx": "5ec0257516654ba5ea0f69881dcbdbbfc3c9140f3390f9b2002d73c4c90c48c9",
     "la_muse_rt.onnx": "da357eae6dec5af522e7451c16fec50c95a06e56357ffe48e28cd2d08417b433",
     "mosaic_rt.onnx": "8f4ec74571bd776cfddbac01c0a2e5325e19359654d991385461f3c2f283e4c1",
     "scream_rt.onnx": "6e963f8091a73ab1d75b9b9a5d1368e968f355cdc5f7b73192ba19c8d2125a37",

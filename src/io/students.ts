@@ -10,6 +10,7 @@ export const STUDENTS = Object.freeze([
   { name: 'wave_rt', teacher: 'wave', speed: 'real-time' },
   { name: 'udnie_rt', teacher: 'udnie_torch', speed: 'real-time' },
   { name: 'scream_rt', teacher: 'scream', speed: 'real-time' },
+  { name: 'candy_rt_stable', teacher: 'candy', speed: 'real-time', base: 'candy_rt' },
 ] as const satisfies readonly StudentSpec[]);
 
 export interface StudentSpec {
