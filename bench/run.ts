@@ -10,6 +10,7 @@ const BENCHES: Readonly<Record<string, () => Promise<object>>> = Object.freeze({
   flicker: async () => (await import('./flicker.js')).benchFlicker(),
   browser: async () => (await import('./browser.js')).benchBrowser(),
   compression: async () => (await import('./compression.js')).benchCompression(),
+  stability: async () => (await import('./stability.js')).benchStability(),
   student: async () => (await import('./student.js')).benchStudent({ write: true, command: 'npm run bench -- student' }),
   scale: async () => (await import('./scale.js')).benchScale([]),
 });

@@ -7,12 +7,13 @@
  *   npx tsx bench/stability.ts base,control,stable [base,control,stable...]
  *
  * Models are registered names or .onnx files. Without arguments: every registered stable student
- * with its base. Needs STYLECAST_MIRROR. STYLECAST_STABILITY_PHOTOS (48) photos, STYLECAST_STABILITY_FRAMES (30) frames a clip,
- * everything at 320x240. Also writes a side-by-side video and a per-frame change chart of the first
- * group's first clip (docs/stability/). It measures quality, not speed, so it need not wait for a
- * quiet machine.
+ * with its base and its control (see registeredGroups). Needs STYLECAST_MIRROR.
+ * STYLECAST_STABILITY_PHOTOS (48) photos, STYLECAST_STABILITY_FRAMES (30) frames a clip, everything
+ * at 320x240. Also writes a side-by-side video (original | base | stable) and a per-frame change
+ * chart of the first group's first clip (docs/stability/). It measures quality, not speed, so it
+ * need not wait for a quiet machine.
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
@@ -108,7 +109,18 @@ const teacherOf = (info: { provenance?: Readonly<Record<string, unknown>> }): st
   return p?.teacher ?? p?.base?.teacher;
 };
 
-export async function benchStability(groups: readonly (readonly string[])[]): Promise<object> {
+/**
+ * Each registered stable student with its per-frame base, and between them the control when it is in
+ * models/ablation/ (the base fine-tuned the same steps without the term): [base, control, stable].
+ */
+export const registeredGroups = (): string[][] =>
+  REGISTRY.filter((e) => e.stable && e.base).map((e) => {
+    const control = new URL(`../models/ablation/${e.base}_ft.onnx`, import.meta.url).pathname;
+    return [e.base!, ...(existsSync(control) ? [control] : []), e.name];
+  });
+
+export async function benchStability(groups: readonly (readonly string[])[] = registeredGroups()): Promise<object> {
+  if (!groups.length) throw new Error('bench stability: no stable students registered; pass base,stable[,...] groups');
   const mirror = process.env.STYLECAST_MIRROR;
   if (!mirror) throw new Error('bench stability needs STYLECAST_MIRROR (e.g. ../shared/assets)');
   const machine = machineInfo();
@@ -180,7 +192,8 @@ export async function benchStability(groups: readonly (readonly string[])[]): Pr
 
   const docs = new URL('../docs/stability/', import.meta.url).pathname;
   await mkdir(docs, { recursive: true });
-  await writeSideBySide(join(docs, 'side-by-side.mp4'), clips[0]!.frames, sideBySide);
+  // original | per-frame base | stable (the first group's first and last models).
+  await writeSideBySide(join(docs, 'side-by-side.mp4'), clips[0]!.frames, [sideBySide[0]!, sideBySide.at(-1)!]);
   await writeChart(join(docs, 'change.png'), changeSpec(perFrame, clips[0]!.name));
 
   const md = report(rows, groups, machine, clips, pairs.length);
@@ -239,14 +252,22 @@ function report(rows: readonly Row[], groups: readonly (readonly string[])[], ma
     const b = rows.find((x) => x.group === r.group)!;
     lines.push(`| ${r.group} | ${r.model} | ${f3(r.clipWarp)} | ${(r.clipWarp / b.clipWarp).toFixed(2)} | ${r.clipFlicker.toFixed(2)} | ${f3(r.photoWarp)} | ${(r.photoWarp / b.photoWarp).toFixed(2)} | ${r.photoFlicker.toFixed(2)} | ${r.content.toExponential(3)} | ${r.style.toExponential(3)} | ${(r.style / b.style).toFixed(2)} |`);
   }
+  // The target (#9): warping error <= 1/3 of the per-frame student's at <= 1.15x its style loss; the
+  // stable student (last of a group) against the model trained without the term (the one before it).
+  lines.push('', '| style | stable | against | clip warp x | photo warp x | style loss x | target met |', '|---|---|---|---:|---:|---:|---|');
+  for (const g of new Set(rows.map((r) => r.group))) {
+    const gr = rows.filter((r) => r.group === g);
+    if (gr.length < 2) continue;
+    const [st, ref] = [gr.at(-1)!, gr.at(-2)!];
+    const [cw, pw, sl] = [st.clipWarp / ref.clipWarp, st.photoWarp / ref.photoWarp, st.style / ref.style];
+    const met = (w: number) => (w <= 1 / 3 && sl <= 1.15 ? 'yes' : 'no');
+    lines.push(`| ${g} | ${st.model} | ${ref.model} | ${cw.toFixed(2)} | ${pw.toFixed(2)} | ${sl.toFixed(2)} | clips ${met(cw)}, photos ${met(pw)} |`);
+  }
   lines.push('', `Source warping error of the clips (flow and lighting alone): ${clips.map((c) => `${c.name} ${f3(warpError(c.frames, c.taps))}`).join(', ')}.`, '');
   return lines.join('\n');
 }
 
-const args = process.argv.slice(2);
-const defaults = REGISTRY.filter((e) => e.stable && e.base).map((e) => [e.base!, e.name]);
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const groups = args.length ? args.map((a) => a.split(',')) : defaults;
-  if (!groups.length) throw new Error('bench stability: no stable students registered; pass base,stable[,...] groups');
-  process.stdout.write(`${JSON.stringify(await benchStability(groups))}\n`);
+  const args = process.argv.slice(2);
+  process.stdout.write(`${JSON.stringify(await benchStability(args.length ? args.map((a) => a.split(',')) : undefined))}\n`);
 }
