@@ -799,6 +799,7 @@ export const FILE_HASHES: Readonly<Record<string, Record<string, string>>> = {
     "candy_rt.onnx": "e13666605bf26c511ad201520424870abd720a4f876562e16df9e586f677c10b",
     "candy_rt_stable.onnx": "5ec0257516654ba5ea0f69881dcbdbbfc3c9140f3390f9b2002d73c4c90c48c9",
     "la_muse_rt.onnx": "da357eae6dec5af522e7451c16fec50c95a06e56357ffe48e28cd2d08417b433",
+    "la_muse_rt_stable.onnx": "2de92484729f0377924f92ef8488c1f2a573e428e2e6bbea45dfbffe678d8fb9",
     "mosaic_rt.onnx": "8f4ec74571bd776cfddbac01c0a2e5325e19359654d991385461f3c2f283e4c1",
     "mosaic_rt_stable.onnx": "184470b5e37626257174ec3248fe8e759b9438c94e859c266792161287b91c4f",
     "scream_rt.onnx": "6e963f8091a73ab1d75b9b9a5d1368e968f355cdc5f7b73192ba19c8d2125a37",

@@ -11,6 +11,7 @@ export const STUDENTS = Object.freeze([
   { name: 'udnie_rt', teacher: 'udnie_torch', speed: 'real-time' },
   { name: 'scream_rt', teacher: 'scream', speed: 'real-time' },
   { name: 'candy_rt_stable', teacher: 'candy', speed: 'real-time', base: 'candy_rt' },
+  { name: 'la_muse_rt_stable', teacher: 'la_muse', speed: 'real-time', base: 'la_muse_rt' },
   { name: 'mosaic_rt_stable', teacher: 'mosaic', speed: 'real-time', base: 'mosaic_rt' },
   { name: 'udnie_rt_stable', teacher: 'udnie_torch', speed: 'real-time', base: 'udnie_rt' },
   { name: 'wave_rt_stable', teacher: 'wave', speed: 'real-time', base: 'wave_rt' },
