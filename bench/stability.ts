@@ -172,24 +172,12 @@ export async function benchStability(given?: readonly (readonly string[])[]): Pr
       process.stderr.write(`stability ${label}: clips warp ${(clipWarp * 1e3).toFixed(3)}e-3 flicker ${clipFlicker.toFixed(2)}; photos warp ${((photoWarp / n) * 1e3).toFixed(3)}e-3\n`);
       if (gi === 0) {
         sideBySide.push(stylized[0]!);
-        const m = new ChangeMeter();
-        stylized[0]!.forEach((f, t) => {
-          const before = m.frames ? (m.mean * (m.frames - 1)) : 0;
-          m.add(f);
-          if (t > 0) perFrame.push({ model: label, frame: t, change: m.mean * (m.frames - 1) - before });
-        });
+        perFrame.push(...frameChanges(label, stylized[0]!));
       }
     }
     await meter.release();
   }
-  {
-    const m = new ChangeMeter();
-    clips[0]!.frames.forEach((f, t) => {
-      const before = m.frames ? m.mean * (m.frames - 1) : 0;
-      m.add(f);
-      if (t > 0) perFrame.push({ model: 'source', frame: t, change: m.mean * (m.frames - 1) - before });
-    });
-  }
+  perFrame.push(...frameChanges('source', clips[0]!.frames));
 
   const docs = new URL('../docs/stability/', import.meta.url).pathname;
   await mkdir(docs, { recursive: true });
@@ -222,6 +210,10 @@ interface StabilityResult {
   readonly photoMotion: typeof PHOTO_MOTION;
   readonly rows: readonly Row[];
 }
+
+/** Mean absolute change between each frame and the one before it (the chart's lines). */
+const frameChanges = (model: string, frames: readonly RawImage[]) =>
+  frames.slice(1).map((f, i) => ({ model, frame: i + 1, change: meanAbsDiff(frames[i]!, f) }));
 
 /** original | each model, side by side, as an H.264 video. */
 async function writeSideBySide(path: string, source: readonly RawImage[], models: readonly RawImage[][]): Promise<void> {
