@@ -96,6 +96,9 @@ test('stylecast import wraps a fixed-size network that is not a transformer: a w
   assert.equal(r.stderr, `warning: ${foreign} takes a fixed 32x32 input: the model runs at 32x32; frames are resized in and out\n`);
   assert.match(r.stdout, /opaque\.onnx: my_opaque, opaque network \(not a Johnson et al\. transformer: .*\), matches .* at 32x32; -m my_opaque finds it\n$/);
   assert.equal((await readModelFile(wrapped)).kind, 'opaque');
+  const listed = await runCli(['models', '--json'], { STYLECAST_CACHE: cache });
+  const row = (JSON.parse(listed.stdout) as { name: string; kind: string; family: string }[]).find((m) => m.name === 'my_opaque');
+  assert.deepEqual(row && [row.kind, row.family], ['imported', 'opaque']);
 
   const photo = join(dir, 'opaque-photo.png');
   await sharp({ create: { width: 44, height: 28, channels: 3, background: { r: 20, g: 160, b: 240 } } }).png().toFile(photo);

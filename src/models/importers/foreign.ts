@@ -355,7 +355,7 @@ export async function importForeign(bytes: Uint8Array, origin: string, opts: For
   let err = Infinity;
   const probeSession = await createSession(wrap({}), { ...threads, quiet: true }).catch((e: Error) => fail(`the wrapped network does not load in onnxruntime: ${e.message.split('\n')[0]}`));
   try {
-    const got = (await probeSession.run({ input }))['output']!.data as Float32Array;
+    const got = (await probeSession.run({ input }).catch((e: Error) => fail(`the wrapped network does not run: ${e.message.split('\n')[0]}`)))['output']!.data as Float32Array;
     err = 0;
     for (let i = 0; i < got.length; i++) err = Math.max(err, Math.abs(got[i]! - want[i]!));
     if (!fixed) {
