@@ -25,14 +25,7 @@ export function exportModel(model: LoadedModel, opts: ExportOptions): Uint8Array
   // Both formats are rebuilt layer by layer from the architecture.
   const m = transformerOf(model, `export --format ${format}`);
   const rest = { ...(opts.size ? { size: opts.size } : {}), ...(opts.fp16 ? { fp16: true } : {}) };
-  switch (format) {
-    case 'coreml':
-      return encodeCoreml(m, rest);
-    case 'onnx':
-      return exportOnnx(m, rest);
-    default:
-      throw new Error(`unknown export format '${format}' (expected ${EXPORT_FORMATS.join(' or ')})`);
-  }
+  return format === 'coreml' ? encodeCoreml(m, rest) : exportOnnx(m, rest);
 }
 
 export { encodeCoreml, decodeCoreml, coremlLayers, coremlModel, COREML_INPUT, COREML_OUTPUT, type CoremlOptions } from './coreml/writer.js';

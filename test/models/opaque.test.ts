@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { compress } from '../../src/compress/index.js';
@@ -9,13 +9,16 @@ import { decodeModel, transformerOf, type OpaqueModel } from '../../src/models/c
 import { importForeign } from '../../src/models/importers/foreign.js';
 import { inferenceOnnx } from '../../src/models/inference.js';
 import { quantizeModel } from '../../src/models/quantize.js';
+import { PRESETS } from '../../src/models/transformer.js';
 import type { RawImage } from '../../src/runtime/image.js';
 import { createSession } from '../../src/runtime/ort.js';
 import { Stylizer } from '../../src/runtime/stylizer.js';
+import { train } from '../../src/train/trainer.js';
 import { loadModel as webLoadModel } from '../../src/web/model.js';
 import { writeFileAtomic } from '../../src/io/atomic.js';
 import { notATransformer, opaqueNet } from '../helpers/foreign.js';
 import { tempDir } from '../helpers/tmp.js';
+import { tinyVgg, trainingSet } from '../helpers/train.js';
 
 /** A smooth RGB test photo. */
 function photo(w: number, h: number, seed = 0): RawImage {
@@ -125,4 +128,23 @@ test('what needs the architecture refuses an opaque model in one line', async ()
   const student = join(dirname(file), 'student.onnx');
   await assert.rejects(compress({ teacher: file, content: dirname(file), output: student, steps: 1, vgg: 'vgg19' }), oneLine(/^mix is an imported opaque network .*: compress --teacher .*mix\.onnx needs the architecture/));
   assert.ok(!existsSync(student));
+});
+
+test('an opaque model can still teach: distillation only needs its outputs', async () => {
+  const { model } = await importForeign(opaqueNet({ shape: [1, 32, 32] }), 'teach.onnx', { inputRange: '0..1', threads: 1 });
+  const dir = tempDir('stylecast-opaque-teacher-');
+  const data = await trainingSet(dir, 2);
+  const teacher = join(dir, 'teacher.onnx');
+  await writeFileAtomic(teacher, model.onnx);
+  const output = join(dir, 'student.onnx');
+  const losses: number[] = [];
+  await train(
+    { style: data.style, content: data.content, output, steps: 2, size: 32, batch: 2, vgg: tinyVgg(), teacher, weights: { distill: 1 }, config: { ...PRESETS.torch, width: 4, blocks: 1 }, threads: 1 },
+    (e) => {
+      if (e.type === 'step') losses.push(e.losses['distill']!);
+    },
+  );
+  assert.equal(losses.length, 2);
+  assert.ok(losses.every((l) => Number.isFinite(l) && l > 0), `distill losses ${losses}`);
+  assert.equal(transformerOf(decodeModel(new Uint8Array(readFileSync(output))), 'test').config.width, 4);
 });
