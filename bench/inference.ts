@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { f32 } from '../src/graph/tensor.js';
+import { transformerOf } from '../src/models/codec.js';
 import { loadModel } from '../src/models/load.js';
 import { countCost } from '../src/models/transformer.js';
 import { formatMachine, machineInfo } from '../src/perf/machine.js';
@@ -37,7 +38,7 @@ export async function benchInference(): Promise<object> {
   const before = await measureMatmulPeak({ threads });
   const rows: Row[] = [];
   for (const name of MODELS) {
-    const model = await loadModel(name);
+    const model = transformerOf(await loadModel(name), 'the inference bench');
     const session = await createSession(model.onnx, { threads });
     for (const [w, h] of SIZES) {
       const input = f32([1, 3, h, w]);

@@ -22,7 +22,7 @@ export {
   type TransformerConfig,
   type Weights,
 } from './models/transformer.js';
-export { encodeModel, decodeModel, readModelFile, writeModelFile, toLoaded, type StyleModel, type LoadedModel, type ModelInfo, type QuantizationInfo } from './models/modelfile.js';
+export { encodeModel, decodeModel, readModelFile, writeModelFile, toLoaded, transformerOf, type StyleModel, type LoadedModel, type TransformerModel, type OpaqueModel, type OpaqueInfo, type ModelInfo, type QuantizationInfo } from './models/modelfile.js';
 export { quantizeModel, type QuantizeOptions, type QuantizedPrecision, type CalibrationPhotos } from './models/quantize.js';
 export { calibrate } from './runtime/calibrate.js';
 export { compress, studentConfig, transferWeights, channelImportance, defaultDropBlocks, DEFAULT_DISTILL_WEIGHT, type CompressOptions, type CompressSpec, type TransferReport } from './compress/index.js';

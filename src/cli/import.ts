@@ -44,14 +44,21 @@ export function register(program: Command): void {
         ...(f.threads ? { threads: f.threads } : {}),
       });
       const { model } = r;
-      if (r.fixedSize) {
-        process.stderr.write(`warning: ${input} takes a fixed ${r.fixedSize[0]}x${r.fixedSize[1]} input; its recognized weights run at any size in stylecast (no resizing needed)\n`);
+      const fixed = r.fixedSize ? `${r.fixedSize[0]}x${r.fixedSize[1]}` : undefined;
+      if (fixed) {
+        process.stderr.write(
+          model.kind === 'opaque'
+            ? `warning: ${input} takes a fixed ${fixed} input: the model runs at ${fixed}; frames are resized in and out\n`
+            : `warning: ${input} takes a fixed ${fixed} input; its recognized weights run at any size in stylecast (no resizing needed)\n`,
+        );
       }
       await writeFileAtomic(f.output, model.onnx);
       if (f.name) await registerLocalModel(f.name, model.onnx);
-      const c = model.config;
-      process.stdout.write(
-        `${f.output}: ${model.info.name}, ${c.padding}/${c.upsample}/${c.head} transformer (width ${c.width}, ${c.blocks} blocks), matches ${input} within ${r.maxAbsError.toExponential(1)} at ${r.checkedAt[0]}x${r.checkedAt[1]}${f.name ? `; -m ${f.name} finds it` : ''}\n`,
-      );
+      const what =
+        model.kind === 'transformer'
+          ? `${model.config.padding}/${model.config.upsample}/${model.config.head} transformer (width ${model.config.width}, ${model.config.blocks} blocks)`
+          : `opaque network (not a Johnson et al. transformer: ${r.opaqueBecause}; it stylizes and evaluates, but cannot be exported, trained, compressed or quantized)`;
+      const match = `matches ${input} within ${r.maxAbsError.toExponential(1)} at ${r.checkedAt[0]}x${r.checkedAt[1]}`;
+      process.stdout.write(`${f.output}: ${model.info.name}, ${what}, ${match}${f.name ? `; -m ${f.name} finds it` : ''}\n`);
     });
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { transformerOf } from '../models/codec.js';
 import { loadModel } from '../models/load.js';
 import { PRESETS, type TransformerConfig } from '../models/transformer.js';
 import { train, type TrainOptions } from '../train/trainer.js';
@@ -20,7 +21,7 @@ const architectureFlags = (f: Flags) => f.preset !== 'torch' || f.blocks !== und
  * name and sha256 go into the provenance.
  */
 async function initOptions(name: string): Promise<Pick<TrainOptions, 'config' | 'init' | 'info'>> {
-  const m = await loadModel(name);
+  const m = transformerOf(await loadModel(name), `train --init ${name}`);
   if (m.precision !== 'fp32') throw new Error(`--init ${name}: a ${m.precision} model cannot be trained; start from its float32 file`);
   const { name: _name, provenance, ...rest } = m.info;
   return { config: m.config, init: m.weights, info: { ...rest, source: `fine-tuned from ${m.info.name} by stylecast train`, provenance: { fineTunedFrom: m.info.name, fineTunedFromSha256: m.sha256, base: provenance ?? {} } } };

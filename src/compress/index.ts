@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { findEntry } from '../io/registry.js';
 import { defaultStore, resolveStyleImage } from '../io/store.js';
+import { transformerOf } from '../models/codec.js';
 import { isModelPath, loadModel } from '../models/load.js';
 import { randomWeights, type TransformerConfig } from '../models/transformer.js';
 import { train, type TrainEvent, type TrainOptions, type TrainResult } from '../train/trainer.js';
@@ -33,7 +34,8 @@ export async function compress(
   o: CompressOptions,
   onEvent: (e: TrainEvent | { type: 'transfer'; config: TransformerConfig; report: TransferReport }) => void = () => {},
 ): Promise<TrainResult> {
-  const teacher = await loadModel(o.teacher);
+  // The student is cut from the teacher's layers, so the teacher must be a stylecast transformer.
+  const teacher = transformerOf(await loadModel(o.teacher), `compress --teacher ${o.teacher}`);
   const style = o.style ?? (await isModelPath(o.teacher) ? undefined : await resolveStyleImage(findEntry(o.teacher), defaultStore()));
   if (!style) throw new Error(`--teacher ${o.teacher}: a model file names no style image; pass --style <image>`);
   const { config, keptBlocks } = studentConfig(teacher.config, { ...(o.dropBlocks ? { dropBlocks: o.dropBlocks } : {}), ...(o.changes ? { changes: o.changes } : {}) });

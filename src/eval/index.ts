@@ -70,9 +70,10 @@ export interface EvalRow {
   /** The model file's info.name. */
   readonly name: string;
   readonly role: 'model' | 'reference';
-  readonly params: number;
-  /** Conv multiply-accumulates per frame at the (stride-padded) input size. */
-  readonly macs: number;
+  /** null for an opaque model (an imported foreign network): its architecture is not known. */
+  readonly params: number | null;
+  /** Conv multiply-accumulates per frame at the (stride-padded) input size; null for an opaque model. */
+  readonly macs: number | null;
   /** ms per frame. */
   readonly time: Summary;
   /** 1000 / median ms. */
@@ -318,7 +319,7 @@ export async function evaluate(o: EvalOptions, onEvent: (e: EvalEvent) => void =
     const rows = entries.map((e, i): EvalRow => {
       const s = sums.get(e)!;
       const [, , H, W] = timingInputs[i]!.dims as [number, number, number, number];
-      const cost = countCost(e.model.config, H, W);
+      const cost = e.model.kind === 'transformer' ? countCost(e.model.config, H, W) : { params: null, macs: null };
       const content = meter ? mean(s.losses.map((l) => l.content)) : null;
       const styleLoss = meter ? mean(s.losses.map((l) => l.style)) : null;
       return {
@@ -374,8 +375,8 @@ export function formatEvalMarkdown(r: EvalReport): string {
   const rows = r.rows.map((x) =>
     [
       x.role === 'reference' ? `${x.spec} (reference)` : x.spec,
-      millions(x.params),
-      (x.macs / 1e9).toFixed(2),
+      x.params === null ? 'n/a' : millions(x.params),
+      x.macs === null ? 'n/a' : (x.macs / 1e9).toFixed(2),
       x.time.median.toFixed(1),
       x.time.p95.toFixed(1),
       x.fps.toFixed(1),

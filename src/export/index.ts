@@ -1,4 +1,4 @@
-import type { LoadedModel } from '../models/modelfile.js';
+import { transformerOf, type LoadedModel } from '../models/codec.js';
 import { encodeCoreml } from './coreml/writer.js';
 import { exportOnnx } from './onnx.js';
 
@@ -21,15 +21,11 @@ export interface ExportOptions {
  */
 export function exportModel(model: LoadedModel, opts: ExportOptions): Uint8Array {
   const format = opts.format as string;
+  if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new Error(`unknown export format '${format}' (expected ${EXPORT_FORMATS.join(' or ')})`);
+  // Both formats are rebuilt layer by layer from the architecture.
+  const m = transformerOf(model, `export --format ${format}`);
   const rest = { ...(opts.size ? { size: opts.size } : {}), ...(opts.fp16 ? { fp16: true } : {}) };
-  switch (format) {
-    case 'coreml':
-      return encodeCoreml(model, rest);
-    case 'onnx':
-      return exportOnnx(model, rest);
-    default:
-      throw new Error(`unknown export format '${format}' (expected ${EXPORT_FORMATS.join(' or ')})`);
-  }
+  return format === 'coreml' ? encodeCoreml(m, rest) : exportOnnx(m, rest);
 }
 
 export { encodeCoreml, decodeCoreml, coremlLayers, coremlModel, COREML_INPUT, COREML_OUTPUT, type CoremlOptions } from './coreml/writer.js';

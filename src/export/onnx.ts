@@ -1,6 +1,6 @@
 import { toOnnx } from '../graph/onnx.js';
 import { toFloat16Graph } from '../graph/precision.js';
-import type { LoadedModel } from '../models/modelfile.js';
+import type { LoadedModel, TransformerModel } from '../models/modelfile.js';
 import { buildTransformer } from '../models/transformer.js';
 import { checkExportSize } from './coreml/writer.js';
 
@@ -35,7 +35,7 @@ export function ioConvention(model: LoadedModel, size?: readonly [number, number
  * I/O convention in metadata, plus where it came from (name, style, licence, source sha256). It has no
  * 'stylecast.format' key: `stylecast import` reads it back (its weights are recognized).
  */
-export function exportOnnx(model: LoadedModel, opts: OnnxExportOptions = {}): Uint8Array {
+export function exportOnnx(model: TransformerModel, opts: OnnxExportOptions = {}): Uint8Array {
   if (opts.size) checkExportSize(model, opts.size);
   const shape = opts.size ? ([1, opts.size[1], opts.size[0]] as const) : undefined;
   let g = buildTransformer(model.config, model.weights, shape ? { shape } : {});

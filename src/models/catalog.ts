@@ -8,7 +8,8 @@ export interface CatalogRow {
   readonly name: string;
   /** 'imported': kept in the local store by `stylecast import --name`. */
   readonly kind: 'teacher' | 'student' | 'loss-network' | 'imported';
-  readonly family: 'engstrom' | 'torch' | 'vgg' | 'stylecast';
+  /** 'opaque': an imported foreign network run as its own graph (no stylecast architecture). */
+  readonly family: 'engstrom' | 'torch' | 'vgg' | 'stylecast' | 'opaque';
   readonly title: string;
   readonly license: string;
   readonly source: string;
@@ -37,7 +38,7 @@ async function localModels(opts: StoreOptions): Promise<CatalogRow[]> {
     files.map(async (f) => {
       const m = await readModelFile(join(dir, f)).catch(() => undefined);
       if (!m) return [];
-      const row: CatalogRow = { name: f.slice(0, -'.onnx'.length), kind: 'imported', family: 'stylecast', title: m.info.style, license: m.info.license, source: m.info.source, availability: 'cached', url: null, builtin: false };
+      const row: CatalogRow = { name: f.slice(0, -'.onnx'.length), kind: 'imported', family: m.kind === 'opaque' ? 'opaque' : 'stylecast', title: m.info.style, license: m.info.license, source: m.info.source, availability: 'cached', url: null, builtin: false };
       return [row];
     }),
   );

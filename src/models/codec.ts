@@ -51,16 +51,9 @@ export interface QuantizationInfo {
   readonly minChannels?: number;
 }
 
-/**
- * A model with its serialized ONNX bytes (what sessions are created from).
- *
- * `onnx` runs in `precision`; `weights` are always float32 so training, distillation and export work
- * on any model: for 'fp16' files they are the stored float16 values widened (exact), for 'int8' files
- * the dequantized integers of the quantized convs (within half a quantization step of the originals)
- * and the float32 initializers of the rest. {@link encodeModel} of such a model writes those weights
- * as a float32 model; to keep the quantized graph, write `onnx` itself.
- */
-export interface LoadedModel extends StyleModel {
+/** What a model file's bytes carry whatever network is inside. */
+interface ModelFileFields {
+  readonly info: ModelInfo;
   readonly onnx: Uint8Array;
   /** Numeric format of the graph in `onnx` (metadata 'stylecast.precision'; absent means fp32). */
   readonly precision: Precision;
@@ -72,6 +65,53 @@ export interface LoadedModel extends StyleModel {
   readonly stride: number;
   /** Inputs are padded to at least this height and width. */
   readonly minSide: number;
+}
+
+/**
+ * A stylecast transformer with its serialized ONNX bytes (what sessions are created from).
+ *
+ * `onnx` runs in `precision`; `weights` are always float32 so training, distillation and export work
+ * on any model: for 'fp16' files they are the stored float16 values widened (exact), for 'int8' files
+ * the dequantized integers of the quantized convs (within half a quantization step of the originals)
+ * and the float32 initializers of the rest. {@link encodeModel} of such a model writes those weights
+ * as a float32 model; to keep the quantized graph, write `onnx` itself.
+ */
+export interface TransformerModel extends StyleModel, ModelFileFields {
+  readonly kind: 'transformer';
+}
+
+/** How an opaque model's wrapper graph runs the foreign network (metadata 'stylecast.opaque'). */
+export interface OpaqueInfo {
+  /** The foreign network's fixed [width, height]: frames are resized to it and back inside the graph. */
+  readonly fixedSize?: readonly [number, number];
+  /** Pixel range the foreign network takes and returns; the wrapper converts from and to 0..255. */
+  readonly foreignRange: readonly [number, number];
+  /** Spatial multiple a dynamic-size foreign network needs (1 when resized to a fixed size). */
+  readonly stride: number;
+  readonly minSide: number;
+}
+
+/**
+ * A foreign network stylecast runs but does not understand (`stylecast import` of an architecture
+ * that is not a Johnson et al. transformer): `onnx` is a wrapper graph with the usual `input` and
+ * `output` (0..255 RGB, any size) around the foreign nodes. It stylizes and evaluates like any model;
+ * what needs the architecture (export, training, compression, quantization) refuses it.
+ */
+export interface OpaqueModel extends ModelFileFields {
+  readonly kind: 'opaque';
+  readonly opaque: OpaqueInfo;
+}
+
+/** A decoded model file. */
+export type LoadedModel = TransformerModel | OpaqueModel;
+
+/**
+ * The model as a stylecast transformer, for what needs its architecture or weights; an opaque
+ * model is refused in one line saying what `purpose` needed.
+ */
+export function transformerOf(m: LoadedModel, purpose: string): TransformerModel {
+  if (m.kind === 'opaque') throw new Error(`${m.info.name} is an imported opaque network (not a stylecast transformer): ${purpose} needs the architecture and weights; it can only stylize and be evaluated`);
+  return m;
 }
 
 const FORMAT = 'stylecast-model/1';
@@ -100,23 +140,31 @@ export function encodeModel(m: StyleModel): Uint8Array {
 
 // Fields are picked, not spread: a quantized LoadedModel passed as a StyleModel must not lend its
 // precision to float32 bytes.
-function withBytes(m: StyleModel, onnx: Uint8Array, precision: Precision = 'fp32', quantization?: QuantizationInfo): LoadedModel {
-  // Hashed on first use: only session caches need it, and a teacher's bytes take ~150 ms.
+function withBytes(m: StyleModel, onnx: Uint8Array, precision: Precision = 'fp32', quantization?: QuantizationInfo): TransformerModel {
+  return withHash({ kind: 'transformer', config: m.config, weights: m.weights, info: m.info, onnx, precision, ...(quantization ? { quantization } : {}), stride: STRIDE, minSide: minInputSide(m.config) });
+}
+
+/**
+ * `m` with a lazy `sha256` of its bytes (a getter: spreading it would hash eagerly). Hashed on first
+ * use: only session caches need it, and a teacher's bytes take ~150 ms.
+ */
+function withHash<M extends LoadedModel>(m: Omit<M, 'sha256'>): M {
   let sha256: string | undefined;
-  return {
-    config: m.config,
-    weights: m.weights,
-    info: m.info,
-    onnx,
-    precision,
-    ...(quantization ? { quantization } : {}),
-    get sha256() {
-      // @noble/hashes: synchronous and the same in Node and the browser (WebCrypto's digest is async only).
-      return (sha256 ??= bytesToHex(sha256Digest(onnx)));
-    },
-    stride: STRIDE,
-    minSide: minInputSide(m.config),
-  };
+  return Object.defineProperty(m, 'sha256', {
+    enumerable: true,
+    // @noble/hashes: synchronous and the same in Node and the browser (WebCrypto's digest is async only).
+    get: () => (sha256 ??= bytesToHex(sha256Digest(m.onnx))),
+  }) as M;
+}
+
+/** Metadata of an opaque model file: the wrapper graph is the model, so there is no config. */
+export function opaqueMetadata(info: ModelInfo, opaque: OpaqueInfo): Record<string, string> {
+  return { 'stylecast.format': FORMAT, 'stylecast.kind': 'opaque', 'stylecast.info': JSON.stringify(info), 'stylecast.opaque': JSON.stringify(opaque) };
+}
+
+/** An opaque model over wrapper-graph bytes that already carry {@link opaqueMetadata}. */
+export function opaqueModel(info: ModelInfo, opaque: OpaqueInfo, onnx: Uint8Array): OpaqueModel {
+  return withHash<OpaqueModel>({ kind: 'opaque', opaque, info, onnx, precision: 'fp32', stride: opaque.stride, minSide: opaque.minSide });
 }
 
 /**
@@ -146,7 +194,7 @@ function floatWeights(config: TransformerConfig, inits: ReadonlyMap<string, Tens
   return weights;
 }
 
-export function toLoaded(m: StyleModel): LoadedModel {
+export function toLoaded(m: StyleModel): TransformerModel {
   return withBytes(m, encodeModel(m));
 }
 
@@ -160,8 +208,9 @@ export function decodeModel(bytes: Uint8Array, origin = 'model'): LoadedModel {
   }
   const md = parsed.metadata;
   if (md['stylecast.format'] !== FORMAT) {
-    throw new Error(`${origin}: not a stylecast model (no '${FORMAT}' metadata); export it with stylecast or wrap it`);
+    throw new Error(`${origin}: not a stylecast model (no '${FORMAT}' metadata); turn a foreign network into one with 'stylecast import'`);
   }
+  if (md['stylecast.kind'] === 'opaque') return decodeOpaque(md, bytes, origin);
   let config: TransformerConfig;
   let info: ModelInfo;
   let quantization: QuantizationInfo | undefined;
@@ -183,4 +232,18 @@ export function decodeModel(bytes: Uint8Array, origin = 'model'): LoadedModel {
     throw new Error(`${origin}: ${(e as Error).message}`);
   }
   return withBytes({ config, weights, info }, bytes, precision, precision === 'fp32' ? undefined : quantization);
+}
+
+function decodeOpaque(md: Readonly<Record<string, string>>, bytes: Uint8Array, origin: string): OpaqueModel {
+  let info: ModelInfo;
+  let opaque: OpaqueInfo;
+  try {
+    info = JSON.parse(md['stylecast.info'] ?? '') as ModelInfo;
+    opaque = JSON.parse(md['stylecast.opaque'] ?? '') as OpaqueInfo;
+  } catch {
+    throw new Error(`${origin}: corrupt stylecast metadata`);
+  }
+  const side = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
+  if (!side(opaque.stride) || !side(opaque.minSide)) throw new Error(`${origin}: corrupt stylecast metadata (opaque stride/minSide)`);
+  return opaqueModel(info, opaque, bytes);
 }

@@ -14,12 +14,13 @@ const cache = new WeakMap<LoadedModel, Uint8Array>();
 /**
  * The ONNX graph sessions should run for a model: the fastest exact equivalent of the model file's
  * graph we know of (same input, output and result up to float32 rounding), else the file's own bytes.
- * Model files keep the canonical graph, so what is stored never depends on this choice.
+ * Model files keep the canonical graph, so what is stored never depends on this choice. An opaque
+ * model's stored wrapper graph is all there is, so it runs as stored.
  */
 export function inferenceOnnx(model: LoadedModel): Uint8Array {
   let bytes = cache.get(model);
   if (!bytes) {
-    const rewrite = model.precision === 'fp32' && model.config.width <= HALFRES_MAX_WIDTH && !halfResUnsupported(model.config);
+    const rewrite = model.kind === 'transformer' && model.precision === 'fp32' && model.config.width <= HALFRES_MAX_WIDTH && !halfResUnsupported(model.config);
     bytes = rewrite ? toOnnx(buildHalfResTransformer(model.config, model.weights, { phaseDeconv1: true })) : model.onnx;
     cache.set(model, bytes);
   }

@@ -5,7 +5,7 @@ import { findEntry, REGISTRY, type AssetEntry } from '../io/registry.js';
 import { assetDigest, cacheRoot, defaultStore, resolveAsset, type StoreOptions } from '../io/store.js';
 import { importEngstrom } from './importers/engstrom.js';
 import { importTorch } from './importers/torch.js';
-import { decodeModel, readModelFile, toLoaded, type LoadedModel, type StyleModel } from './modelfile.js';
+import { decodeModel, readModelFile, toLoaded, transformerOf, type LoadedModel, type StyleModel } from './modelfile.js';
 import { PRESETS } from './transformer.js';
 
 /** True when `spec` names a file rather than a registered model. */
@@ -17,7 +17,7 @@ export async function isModelPath(spec: string): Promise<boolean> {
 /** Import a registered teacher from its verified files into a StyleModel. */
 export async function importTeacher(e: AssetEntry, opts: StoreOptions = defaultStore()): Promise<StyleModel> {
   const dir = await resolveAsset(e, opts);
-  if (e.format === 'stylecast-model') return readModelFile(join(dir, Object.keys(e.files)[0]!));
+  if (e.format === 'stylecast-model') return transformerOf(await readModelFile(join(dir, Object.keys(e.files)[0]!)), `teacher ${e.name}`);
   const info = { name: e.name, style: e.title, source: e.source, license: e.license, inputRange: [0, 255] as const, provenance: { imported: e.format, files: e.path } };
   switch (e.format) {
     case 'engstrom-checkpoint':

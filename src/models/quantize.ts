@@ -3,7 +3,7 @@ import { INT8_DEFAULTS, toFloat16Graph, toInt8Graph, type Int8Options, type Prec
 import { f32, type Tensor } from '../graph/tensor.js';
 import { calibrate } from '../runtime/calibrate.js';
 import { listImages, randomCrop } from '../train/data.js';
-import { decodeModel, modelMetadata, toLoaded, type LoadedModel, type QuantizationInfo, type StyleModel } from './modelfile.js';
+import { decodeModel, modelMetadata, toLoaded, transformerOf, type LoadedModel, type QuantizationInfo, type TransformerModel, type StyleModel } from './modelfile.js';
 import { buildTransformer, minInputSide, STRIDE } from './transformer.js';
 
 export type QuantizedPrecision = Exclude<Precision, 'fp32'>;
@@ -96,13 +96,14 @@ function checkTensors(ts: readonly Tensor<'float32'>[], minSide: number): void {
  * const q = await quantizeModel(await loadModel('candy'), 'int8', { calibration: { folder: 'photos/' } });
  * await writeFileAtomic('candy-int8.onnx', q.onnx);
  */
-export async function quantizeModel(model: StyleModel | LoadedModel, precision: QuantizedPrecision, opts: QuantizeOptions = {}): Promise<LoadedModel> {
+export async function quantizeModel(model: StyleModel | LoadedModel, precision: QuantizedPrecision, opts: QuantizeOptions = {}): Promise<TransformerModel> {
   const name = model.info.name;
   if (precision !== 'fp16' && precision !== 'int8') throw new Error(`quantize ${name}: precision must be fp16 or int8, got '${String(precision)}'`);
   if (isLoaded(model) && model.precision !== 'fp32') {
     throw new Error(`${name} is already ${model.precision}; quantize its float32 model instead (re-quantizing would round twice)`);
   }
-  const base = isLoaded(model) ? model : toLoaded(model);
+  // The quantized graph is rebuilt from the architecture, which an opaque model does not expose.
+  const base = isLoaded(model) ? transformerOf(model, `quantize ${precision}`) : toLoaded(model);
   const graph = buildTransformer(base.config, base.weights);
   let quantization: QuantizationInfo = { from: base.sha256 };
   let quantized;
@@ -131,5 +132,5 @@ export async function quantizeModel(model: StyleModel | LoadedModel, precision: 
     docString: `stylecast style network (${precision}): ${base.info.style}`,
     metadata: { ...modelMetadata(base), 'stylecast.precision': precision, 'stylecast.quantization': JSON.stringify(quantization) },
   });
-  return decodeModel(bytes, `${name} (${precision})`);
+  return transformerOf(decodeModel(bytes, `${name} (${precision})`), 'quantize');
 }

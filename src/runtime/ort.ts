@@ -12,6 +12,8 @@ export interface SessionOptions {
   readonly threads?: number;
   /** Write an onnxruntime profile (JSON) with this file prefix. */
   readonly profilePrefix?: string;
+  /** Log nothing below fatal: for runs expected to fail (probing which sizes a foreign graph takes). */
+  readonly quiet?: boolean;
 }
 
 export type Feeds = Readonly<Record<string, Tensor>>;
@@ -48,6 +50,7 @@ export async function createSession(model: Uint8Array, opts: SessionOptions = {}
       executionProviders: ['cpu'],
       graphOptimizationLevel: 'all',
       ...(opts.threads ? { intraOpNumThreads: opts.threads, interOpNumThreads: 1 } : {}),
+      ...(opts.quiet ? { logSeverityLevel: 4 as const } : {}),
       ...(opts.profilePrefix ? { enableProfiling: true, profileFilePrefix: opts.profilePrefix } : {}),
     });
   } catch (e) {

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { decodeCoreml } from '../../src/export/coreml/writer.js';
 import { parseOnnx } from '../../src/graph/onnx.js';
-import { readModelFile, writeModelFile } from '../../src/models/modelfile.js';
+import { readModelFile, transformerOf, writeModelFile } from '../../src/models/modelfile.js';
 import { PRESETS, randomWeights } from '../../src/models/transformer.js';
 import { runCli } from '../helpers/cli.js';
-import { foreignTransformer, twoInputs } from '../helpers/foreign.js';
+import { foreignTransformer, opaqueNet, twoInputs } from '../helpers/foreign.js';
 import { tinyModel } from '../helpers/models.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -58,7 +58,7 @@ test('stylecast import: a foreign network becomes a model file and, with --name,
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /^warning: .*foreign\.onnx takes a fixed 32x32 input; its recognized weights run at any size in stylecast \(no resizing needed\)\n$/);
   assert.match(r.stdout, /wrapped\.onnx: my_style, reflect\/nearest\/raw transformer \(width 4, 1 blocks\), matches .* within .* at 32x32; -m my_style finds it\n$/);
-  assert.deepEqual((await readModelFile(wrapped)).config, config);
+  assert.deepEqual(transformerOf(await readModelFile(wrapped), 'test').config, config);
 
   const listed = await runCli(['models', '--json'], { STYLECAST_CACHE: cache });
   const row = (JSON.parse(listed.stdout) as { name: string; kind: string; availability: string }[]).find((m) => m.name === 'my_style');
@@ -85,4 +85,44 @@ test('stylecast import refuses a two-input network in one line and writes nothin
   assert.equal(taken.code, 1);
   assert.equal(taken.stderr, "stylecast: model name 'candy' is a registered model; pick another name\n");
   assert.ok(!existsSync(out));
+});
+
+test('stylecast import wraps a fixed-size network that is not a transformer: a warning, then stylize and eval take it by path and by name; CoreML export refuses it', async () => {
+  const foreign = join(dir, 'opaque-foreign.onnx');
+  writeFileSync(foreign, opaqueNet({ shape: [1, 32, 32] }));
+  const wrapped = join(dir, 'opaque.onnx');
+  const r = await runCli(['import', foreign, '-o', wrapped, '--name', 'my_opaque', '--input-range', '0..1', '--threads', '1'], { STYLECAST_CACHE: cache });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, `warning: ${foreign} takes a fixed 32x32 input: the model runs at 32x32; frames are resized in and out\n`);
+  assert.match(r.stdout, /opaque\.onnx: my_opaque, opaque network \(not a Johnson et al\. transformer: .*\), matches .* at 32x32; -m my_opaque finds it\n$/);
+  assert.equal((await readModelFile(wrapped)).kind, 'opaque');
+  const listed = await runCli(['models', '--json'], { STYLECAST_CACHE: cache });
+  const row = (JSON.parse(listed.stdout) as { name: string; kind: string; family: string }[]).find((m) => m.name === 'my_opaque');
+  assert.deepEqual(row && [row.kind, row.family], ['imported', 'opaque']);
+
+  const photo = join(dir, 'opaque-photo.png');
+  await sharp({ create: { width: 44, height: 28, channels: 3, background: { r: 20, g: 160, b: 240 } } }).png().toFile(photo);
+  for (const m of [wrapped, 'my_opaque']) {
+    const out = join(dir, 'opaque-styled.png');
+    const s = await runCli(['stylize', photo, '-m', m, '-o', out, '--threads', '1'], { STYLECAST_CACHE: cache });
+    assert.equal(s.code, 0, s.stderr);
+    const meta = await sharp(out).metadata();
+    assert.deepEqual([meta.width, meta.height], [44, 28], m);
+  }
+
+  const photos = join(dir, 'opaque-photos');
+  mkdirSync(photos);
+  await sharp(photo).toFile(join(photos, 'a.png'));
+  const e = await runCli(['eval', '-m', 'my_opaque', '--model', wrapped, '--reference', wrapped, '--photos', photos, '--size', '32x24', '--trials', '1', '--threads', '1', '--peak-runs', '0', '--json'], { STYLECAST_CACHE: cache });
+  assert.equal(e.code, 0, e.stderr);
+  const rows = (JSON.parse(e.stdout) as { rows: { params: number | null; macs: number | null; psnr: number | string | null }[] }).rows;
+  assert.equal(rows.length, 3);
+  for (const row of rows) assert.deepEqual([row.params, row.macs], [null, null], 'no architecture to count');
+  assert.equal(rows[0]!.psnr, 'Infinity', 'same network as the reference (JSON writes Infinity as a string)');
+
+  const ml = join(dir, 'Opaque.mlmodel');
+  const x = await runCli(['export', '-m', wrapped, '--format', 'coreml', '-o', ml, '--size', '640x480']);
+  assert.equal(x.code, 1);
+  assert.equal(x.stderr, 'stylecast: my_opaque is an imported opaque network (not a stylecast transformer): export --format coreml needs the architecture and weights; it can only stylize and be evaluated\n');
+  assert.ok(!existsSync(ml));
 });

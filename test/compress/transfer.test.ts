@@ -206,8 +206,8 @@ test('compress CLI trains a transfer-initialized student with distillation and n
   const steps = events.filter((e) => e.type === 'step');
   assert.equal(steps.length, 3);
   assert.ok(steps.every((e) => e.losses!.distill! > 0 && e.losses!.content! > 0 && e.losses!.style! > 0), 'distillation, content and style all train');
-  const { readModelFile } = await import('../../src/models/modelfile.js');
-  const m = await readModelFile(out);
+  const { readModelFile, transformerOf } = await import('../../src/models/modelfile.js');
+  const m = transformerOf(await readModelFile(out), 'test');
   assert.equal(m.config.width, 4);
   assert.equal(m.config.blocks, 2);
   assert.equal(m.info.provenance?.teacher, 'tiny');

@@ -177,7 +177,7 @@ test('without a reference or style image: speed and cost only, with notes saying
   assert.equal(r.rows.length, 1);
   const [m] = r.rows;
   assert.deepEqual([m!.psnr, m!.ssim, m!.content, m!.style, m!.timeRatio], [null, null, null, null, null]);
-  assert.ok(m!.params > 0 && m!.macs > 0);
+  assert.ok(m!.params! > 0 && m!.macs! > 0);
   assert.equal(notes.length, 2);
   assert.match(notes[0]!, /no reference: pass --reference/);
   assert.match(notes[1]!, /pass --style <image>/);
@@ -228,7 +228,7 @@ test('a student of a registered teacher: the teacher is the reference and its re
   assert.equal(Math.max(r.style!.width, r.style!.height), 64);
   const [s, t] = r.rows;
   assert.equal(t!.role, 'reference');
-  assert.ok(t!.macs > 10 * s!.macs, 'the torch teacher costs far more than a width-4 student');
+  assert.ok(t!.macs! > 10 * s!.macs!, 'the torch teacher costs far more than a width-4 student');
   assert.ok(Number.isFinite(s!.psnr!) && s!.ssim! < 1);
   for (const row of [s!, t!]) assert.ok(row.content! > 0 && row.style! > 0 && Number.isFinite(row.content!) && Number.isFinite(row.style!));
   assert.equal(t!.contentRatio, 1);

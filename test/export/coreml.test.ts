@@ -5,19 +5,20 @@ import { psnr } from '../../src/eval/metrics.js';
 import { blob, evaluateCoreml, weightValues } from '../../src/export/coreml/evaluate.js';
 import type { Layer } from '../../src/export/coreml/types.js';
 import { COREML_OUTPUT, decodeCoreml, encodeCoreml } from '../../src/export/coreml/writer.js';
+import { transformerOf } from '../../src/models/codec.js';
 import { loadModel } from '../../src/models/load.js';
-import { toLoaded, type LoadedModel } from '../../src/models/modelfile.js';
+import { toLoaded, type TransformerModel } from '../../src/models/modelfile.js';
 import { paramSpecs, PRESETS, randomWeights, type TransformerConfig } from '../../src/models/transformer.js';
 import { createSession } from '../../src/runtime/ort.js';
 import { needsMirror } from '../helpers/assets.js';
 
-const random = (overrides: Partial<TransformerConfig>, seed = 3): LoadedModel => {
+const random = (overrides: Partial<TransformerConfig>, seed = 3): TransformerModel => {
   const config = { ...PRESETS.torch, width: 4, blocks: 1, ...overrides };
   return toLoaded({ config, weights: randomWeights(config, seed), info: { name: 'rand', style: 'random weights', source: 'test', license: 'MIT', inputRange: [0, 255] } });
 };
 
 /** Every architecture option: both families' padding/upsampling/heads, separable blocks, odd kernels. */
-const VARIANTS: Record<string, () => LoadedModel> = {
+const VARIANTS: Record<string, () => TransformerModel> = {
   'torch (reflect, nearest, raw)': () => random({}),
   'engstrom (same, transpose, final norm, tanh)': () => random({ ...PRESETS.engstrom, width: 4, blocks: 1 }),
   'separable residual, kernels 5/3': () => random({ residual: 'separable', firstKernel: 5, lastKernel: 3, head: 'tanh', blocks: 2 }),
@@ -29,7 +30,7 @@ const f16 = (v: number) => float16Value(float16Bits(v));
  * Check a decoded model's layers against the source model's config and weights: every parameter is in
  * a layer of the right type with the right shape and values, and the layer counts match the config.
  */
-function checkLayers(layers: readonly Layer[], m: LoadedModel, fp16: boolean): void {
+function checkLayers(layers: readonly Layer[], m: TransformerModel, fp16: boolean): void {
   const c = m.config;
   const byName = new Map(layers.map((l) => [l.name, l]));
   const specs = paramSpecs(c);
@@ -127,7 +128,7 @@ function image(h: number, w: number) {
 }
 
 /** onnxruntime on the model file's own graph vs the reference evaluator on the decoded CoreML layers. */
-async function compare(m: LoadedModel, h: number, w: number, fp16: boolean) {
+async function compare(m: TransformerModel, h: number, w: number, fp16: boolean) {
   // Even sizes: the exported fixed-size model. Odd sizes are refused by export (stride 4), so the
   // layers of the flexible model are evaluated there: the output is the network's raw 4-multiple size.
   const d = decodeCoreml(encodeCoreml(m, { fp16, ...(h % 4 || w % 4 ? {} : { size: [w, h] as const }) }));
@@ -154,7 +155,7 @@ const NUMERIC: readonly (readonly [string, string | false])[] = [
 
 for (const [name, skip] of NUMERIC) {
   test(`coreml numerics: ${name}, reference evaluator vs onnxruntime at 16x20 and 17x21, fp32 and fp16`, { skip }, async () => {
-    const m = await loadModel(name);
+    const m = transformerOf(await loadModel(name), 'test');
     for (const [h, w] of [[20, 16], [21, 17]] as const) {
       const fp32 = await compare(m, h, w, false);
       assert.ok(fp32.max <= 0.05, `${name} ${w}x${h} fp32: max abs error ${fp32.max}`);

@@ -11,7 +11,7 @@ import { exportOnnx, ONNX_INPUT, ONNX_OUTPUT } from '../../src/export/onnx.js';
 import { parseOnnx } from '../../src/graph/onnx.js';
 import { f32, type Tensor } from '../../src/graph/tensor.js';
 import { loadModel } from '../../src/models/load.js';
-import { decodeModel, type LoadedModel } from '../../src/models/modelfile.js';
+import { decodeModel, transformerOf, type TransformerModel } from '../../src/models/modelfile.js';
 import { createSession } from '../../src/runtime/ort.js';
 import { CHROMIUM, launchChromium } from '../helpers/browser.js';
 
@@ -37,7 +37,7 @@ const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 };
 
 test('onnx export: fixed and dynamic size, fp32 and fp16, same output as the model file; the I/O convention is in metadata_props', async () => {
-  const m = await loadModel('candy_rt');
+  const m = transformerOf(await loadModel('candy_rt'), 'test');
   const x = photo(48, 64);
   const want = await run(m.onnx, x);
   const dynamic = exportOnnx(m);
@@ -97,7 +97,7 @@ function serve(model: Uint8Array): Promise<Server> {
 }
 
 test('onnx export runs in onnxruntime-web in headless Chromium with the model file\'s output', { skip: existsSync(CHROMIUM) ? false : `no chromium at ${CHROMIUM}`, timeout: 120_000 }, async () => {
-  const m: LoadedModel = await loadModel('la_muse_rt');
+  const m: TransformerModel = transformerOf(await loadModel('la_muse_rt'), 'test');
   const x = photo(24, 32);
   const bytes = exportOnnx(m);
   const want = await run(m.onnx, x);

@@ -1,7 +1,7 @@
 import { Graph } from '../../src/graph/graph.js';
 import { toOnnx } from '../../src/graph/onnx.js';
 import { f32 } from '../../src/graph/tensor.js';
-import { add, conv } from '../../src/ops/index.js';
+import { add, conv, mul, tanh, upsampleNearest } from '../../src/ops/index.js';
 import { paramSpecs, transformerForward, type TransformerConfig, type Weights } from '../../src/models/transformer.js';
 
 /**
@@ -61,5 +61,37 @@ export function notATransformer(): Uint8Array {
   const g = new Graph('mix');
   const x = g.input('x', 'float32', [1, 3, 'h', 'w']);
   g.output(conv(x, g.param('mix.weight', f32([3, 3, 1, 1], new Float32Array(9).fill(1 / 3))), undefined), 'y');
+  return toOnnx(g);
+}
+
+/** Deterministic small weights. */
+function weights(dims: number[], seed: number) {
+  const t = f32(dims);
+  for (let i = 0; i < t.data.length; i++) t.data[i] = Math.sin(i * 12.9898 + seed * 78.233) * 0.5;
+  return t;
+}
+
+/**
+ * Image to image, but not a Johnson et al. transformer: x + 0.3 * conv1x1(tanh(conv3x3(x))), with a
+ * stride-2 conv and a nearest x2 upsample in the branch when `downsample` (so its sides must be even).
+ * Its own values are called 'input' and 'output', the names the wrapper uses, to show they cannot clash.
+ * `shape` fixes [batch, height, width]; otherwise all three are dynamic.
+ */
+export function opaqueNet(opts: { shape?: readonly [number, number, number]; downsample?: boolean } = {}): Uint8Array {
+  const g = new Graph('opaque');
+  const [n, h, w] = opts.shape ?? ['n', 'h', 'w'];
+  const x = g.input('input', 'float32', [n, 3, h, w]);
+  let y = tanh(conv(x, g.param('c1.weight', weights([4, 3, 3, 3], 1)), g.param('c1.bias', weights([4], 2)), { pads: [1, 1, 1, 1], ...(opts.downsample ? { strides: [2, 2] } : {}) }));
+  if (opts.downsample) y = upsampleNearest(y, 2);
+  y = conv(y, g.param('c2.weight', weights([3, 4, 1, 1], 3)), undefined);
+  g.output(add(x, mul(y, 0.3)), 'output');
+  return toOnnx(g);
+}
+
+/** An image in, an image out at half the size (a stride-2 conv): not image to image at any size. */
+export function halvesSize(): Uint8Array {
+  const g = new Graph('half');
+  const x = g.input('x', 'float32', ['n', 3, 'h', 'w']);
+  g.output(conv(x, g.param('w', f32([3, 3, 2, 2], new Float32Array(36).fill(0.25))), undefined, { strides: [2, 2] }), 'y');
   return toOnnx(g);
 }

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { Graph } from '../../src/graph/graph.js';
 import { toOnnx } from '../../src/graph/onnx.js';
 import { importTeacher } from '../../src/models/load.js';
-import { decodeModel, readModelFile, toLoaded, writeModelFile } from '../../src/models/modelfile.js';
+import { decodeModel, readModelFile, toLoaded, transformerOf, writeModelFile } from '../../src/models/modelfile.js';
 import { findEntry } from '../../src/io/registry.js';
 import { relu } from '../../src/ops/index.js';
 import { Stylizer } from '../../src/runtime/stylizer.js';
@@ -27,7 +27,7 @@ test('model file round-trips config, weights and info', async () => {
   const m = tinyModel({ padding: 'same', upsample: 'transpose', head: 'tanh', finalNorm: true, bias: false });
   const path = join(dir, 'tiny.onnx');
   await writeModelFile(path, m);
-  const back = await readModelFile(path);
+  const back = transformerOf(await readModelFile(path), 'test');
   assert.deepEqual(back.config, m.config);
   assert.deepEqual(back.info, m.info);
   for (const [name, t] of m.weights) assert.deepEqual(back.weights.get(name)!.data, t.data, name);
@@ -38,7 +38,7 @@ test('a saved teacher gives identical output after loading', { skip: needsMirror
   const m = toLoaded(await importTeacher(findEntry('mosaic')));
   const path = join(dir, 'mosaic.onnx');
   await writeModelFile(path, m);
-  const back = await readModelFile(path);
+  const back = transformerOf(await readModelFile(path), 'test');
   const img = noise(37, 29);
   const a = await (await Stylizer.create(m)).stylize(img);
   const b = await (await Stylizer.create(back)).stylize(img);

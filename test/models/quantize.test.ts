@@ -8,7 +8,7 @@ import { float16Bits, float16Value, quantizedNames } from '../../src/graph/preci
 import type { Tensor } from '../../src/graph/tensor.js';
 import { writeFileAtomic } from '../../src/io/atomic.js';
 import { readImage } from '../../src/io/image.js';
-import { decodeModel, modelMetadata, readModelFile, toLoaded, type LoadedModel } from '../../src/models/modelfile.js';
+import { decodeModel, modelMetadata, readModelFile, toLoaded, transformerOf, type TransformerModel } from '../../src/models/modelfile.js';
 import { quantizeModel } from '../../src/models/quantize.js';
 import { buildTransformer, paramSpecs, PRESETS, randomWeights, rng, type TransformerConfig } from '../../src/models/transformer.js';
 import { calibrate } from '../../src/runtime/calibrate.js';
@@ -28,7 +28,7 @@ const CONFIGS: Record<string, TransformerConfig> = {
   torch: { ...PRESETS.torch, width: 8, blocks: 2, head: 'tanh' },
   engstrom: { ...PRESETS.engstrom, width: 8, blocks: 2 },
 };
-const model = (config: TransformerConfig, seed = 1): LoadedModel =>
+const model = (config: TransformerConfig, seed = 1): TransformerModel =>
   toLoaded({ config, weights: randomWeights(config, seed), info: { name: 'rand', style: 'random weights', source: 'test', license: 'MIT', inputRange: [0, 255] } });
 
 /** A smooth photo not among the calibration photos. */
@@ -39,7 +39,7 @@ async function evalPhoto(): Promise<RawImage> {
 }
 
 /** PSNR of the quantized model's 8-bit output against the float32 model's, through the Stylizer. */
-async function psnr(q: LoadedModel, ref: LoadedModel): Promise<number> {
+async function psnr(q: TransformerModel, ref: TransformerModel): Promise<number> {
   const img = await evalPhoto();
   const a = (await (await Stylizer.create(q, { threads: 1 })).stylize(img)).data;
   const b = (await (await Stylizer.create(ref, { threads: 1 })).stylize(img)).data;
@@ -49,10 +49,10 @@ async function psnr(q: LoadedModel, ref: LoadedModel): Promise<number> {
 }
 
 /** Write atomically and read back, as the CLI and loadModel do. */
-async function roundTrip(m: LoadedModel, name: string): Promise<LoadedModel> {
+async function roundTrip(m: TransformerModel, name: string): Promise<TransformerModel> {
   const path = join(dir, name);
   await writeFileAtomic(path, m.onnx);
-  return readModelFile(path);
+  return transformerOf(await readModelFile(path), 'test');
 }
 
 test('fp16: the file decodes to exactly float16-rounded weights and runs within 40 dB of float32', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CatalogRow } from '../../src/models/catalog.js';
+import { transformerOf } from '../../src/models/codec.js';
 import { loadModel } from '../../src/models/load.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -16,7 +17,7 @@ test('models --json marks each stable student and names its per-frame base; the 
     assert.equal(s.teacher, base.teacher);
     assert.equal(s.speed, base.speed);
     assert.ok(s.builtin);
-    const [m, b] = [await loadModel(s.name), await loadModel(base.name)];
+    const [m, b] = [transformerOf(await loadModel(s.name), 'test'), transformerOf(await loadModel(base.name), 'test')];
     // Same architecture (so the same speed), different weights, and the provenance names the base's exact file.
     assert.deepEqual(m.config, b.config);
     const first = [...m.weights.keys()][0]!;

@@ -8,13 +8,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { importForeign } from '../../src/models/importers/foreign.js';
 import { loadModel } from '../../src/models/load.js';
-import { encodeModel, toLoaded, type LoadedModel } from '../../src/models/modelfile.js';
+import { toLoaded, type LoadedModel, type TransformerModel } from '../../src/models/modelfile.js';
 import { PRESETS, randomWeights, type TransformerConfig } from '../../src/models/transformer.js';
 import { Stylizer } from '../../src/runtime/stylizer.js';
 import { ensureBuilt } from '../../src/serve/build.js';
 import { startServer, type AppServer } from '../../src/serve/server.js';
 import { mirrorPath, needsMirror } from '../helpers/assets.js';
+import { opaqueNet } from '../helpers/foreign.js';
 import { launchChromium, makeY4m, needsBrowser } from '../helpers/browser.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -25,11 +27,14 @@ const skipTeacher = skip || needsMirror('teachers/pytorch-examples/candy');
 
 // Two small random-weight styles: one with the teachers' 9x9 end convs, one cheaper. The tanh head
 // keeps random outputs mid-range; a raw head would clamp nearly every pixel to 0 and prove nothing.
-function styleModel(name: string, seed: number, overrides: Partial<TransformerConfig>): LoadedModel {
+function styleModel(name: string, seed: number, overrides: Partial<TransformerConfig>): TransformerModel {
   const config = { ...PRESETS.torch, width: 8, blocks: 1, head: 'tanh' as const, ...overrides };
   return toLoaded({ config, weights: randomWeights(config, seed), info: { name, style: `random ${name}`, source: 'test', license: 'MIT', inputRange: [0, 255] } });
 }
-const MODELS = { alpha: styleModel('alpha', 1, {}), beta: styleModel('beta', 2, { firstKernel: 3, lastKernel: 3 }) };
+// And a foreign network that is not a transformer, imported as an opaque model: its wrapper graph
+// resizes frames to its fixed 128x96 input and back, in onnxruntime-web as in onnxruntime-node.
+const gamma = (await importForeign(opaqueNet({ shape: [1, 96, 128] }), 'gamma.onnx', { inputRange: '0..1', threads: 1 })).model;
+const MODELS = { alpha: styleModel('alpha', 1, {}), beta: styleModel('beta', 2, { firstKernel: 3, lastKernel: 3 }), gamma };
 
 interface Frame {
   modelId: string;
@@ -64,7 +69,7 @@ before(async () => {
   clip = makeY4m(mirrorPath(CLIP), join(dir, 'camera.y4m'), 45);
   const models = join(dir, 'models');
   mkdirSync(models);
-  for (const [name, m] of Object.entries(MODELS)) writeFileSync(join(models, `${name}.onnx`), encodeModel(m));
+  for (const [name, m] of Object.entries(MODELS)) writeFileSync(join(models, `${name}.onnx`), m.onnx);
   writeFileSync(join(models, 'broken.onnx'), 'this is not an onnx file');
   await ensureBuilt();
   app = await startServer({ port: 0, modelsDir: models, store: { mirror: mirrorPath('.'), cacheDir: join(dir, 'cache') } });
@@ -206,6 +211,16 @@ test('switching style stylizes with the new model', { skip, timeout: 240_000 }, 
   t.diagnostic(`mean abs diff vs onnxruntime-node: ${(await assertMatchesModel(MODELS.beta, f)).toFixed(4)}`);
   // Really a different style: alpha's output for the same frame differs.
   assert.ok(meanDiff(f.output, await expected(MODELS.alpha, f), f.width) > 10);
+});
+
+test('an imported opaque model runs in the browser as in Node', { skip, timeout: 240_000 }, async (t) => {
+  const last = await nextFrame('beta');
+  await page.selectOption('#style', 'gamma');
+  const f = await nextFrame('gamma', last.seq);
+  assert.deepEqual([f.width, f.height], [640, 480], 'resized in and out to the frame size');
+  t.diagnostic(`mean abs diff vs onnxruntime-node: ${(await assertMatchesModel(MODELS.gamma, f)).toFixed(4)}`);
+  await page.selectOption('#style', 'beta');
+  await nextFrame('beta', f.seq);
 });
 
 test('snapshot and recording produce files', { skip, timeout: 120_000 }, async () => {

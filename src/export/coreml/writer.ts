@@ -1,6 +1,6 @@
 import { float16Bits } from '../../graph/precision.js';
 import type { Tensor } from '../../graph/tensor.js';
-import type { LoadedModel } from '../../models/modelfile.js';
+import type { LoadedModel, TransformerModel } from '../../models/modelfile.js';
 import type { TransformerConfig, Weights } from '../../models/transformer.js';
 import { ModelMessage, COLOR_RGB } from './schema.js';
 import type { BorderAmounts, CoremlModel, FeatureDescription, ImageType, Layer, WeightParams } from './types.js';
@@ -185,7 +185,7 @@ function imageFeature(name: string, description: string, model: LoadedModel, opt
 }
 
 /** The CoreML model (as plain objects) for a stylecast model; see {@link encodeCoreml}. */
-export function coremlModel(model: LoadedModel, opts: CoremlOptions = {}): CoremlModel {
+export function coremlModel(model: TransformerModel, opts: CoremlOptions = {}): CoremlModel {
   if (opts.size) checkExportSize(model, opts.size);
   const { info } = model;
   const [lo, hi] = info.inputRange;
@@ -220,7 +220,7 @@ export function coremlModel(model: LoadedModel, opts: CoremlOptions = {}): Corem
 }
 
 /** Serialize a stylecast model as a CoreML .mlmodel (NeuralNetwork) file. */
-export function encodeCoreml(model: LoadedModel, opts: CoremlOptions = {}): Uint8Array {
+export function encodeCoreml(model: TransformerModel, opts: CoremlOptions = {}): Uint8Array {
   const msg = ModelMessage.fromObject(coremlModel(model, opts) as unknown as Record<string, unknown>);
   return ModelMessage.encode(msg).finish();
 }

@@ -5,7 +5,8 @@ import { parseOnnx, toOnnx, type ValueSignature } from '../../graph/onnx.js';
 import { fromFloat16 } from '../../graph/precision.js';
 import { f32, type Tensor } from '../../graph/tensor.js';
 import { createSession } from '../../runtime/ort.js';
-import { toLoaded, type LoadedModel, type ModelInfo } from '../modelfile.js';
+import { opaqueMetadata, opaqueModel, toLoaded, type LoadedModel, type ModelInfo, type OpaqueInfo } from '../modelfile.js';
+import { wrapForeign } from './wrap.js';
 import { buildTransformer, checkWeights, paramSpecs, validateConfig, type TransformerConfig } from '../transformer.js';
 
 /** Pixel ranges a foreign network may expect (its output is taken to be in the same range). */
@@ -30,6 +31,8 @@ export interface ForeignImport {
   readonly maxAbsError: number;
   /** The size that comparison ran at. */
   readonly checkedAt: readonly [number, number];
+  /** Why it was not converted to a stylecast transformer, for an opaque model. */
+  readonly opaqueBecause?: string;
 }
 
 /** Largest absolute difference, on 0..255, between the two networks' outputs for the import to hold. */
@@ -206,12 +209,68 @@ function probe(h: number, w: number): Tensor<'float32'> {
   return t;
 }
 
+/** A Johnson et al. transformer computing what the foreign network computes, or why there is none. */
+async function asTransformer(
+  bytes: Uint8Array,
+  inits: ReadonlyMap<string, Tensor>,
+  range: readonly [number, number],
+  input: Tensor<'float32'>,
+  want: Float32Array,
+  threads: number | undefined,
+): Promise<{ config: TransformerConfig; weights: Map<string, Tensor<'float32'>>; err: number } | { reason: string }> {
+  const named = namedWeights(inits) ?? weightsByUse(bytes, inits);
+  if (!named) return { reason: `its weights are not a fast_neural_style transformer's, by name or by use` };
+  const configs = candidates(named, graphHints(bytes));
+  if (!configs.length) return { reason: `its weights do not fit any Johnson et al. transformer (${named.size} tensors)` };
+  const [, , h, w] = input.dims as [number, number, number, number];
+  let best = { err: Infinity, ...configs[0]! };
+  let refusal: string | undefined;
+  for (const c of configs) {
+    const config = c.config;
+    let weights;
+    try {
+      weights = foldRange(config, c.weights, range);
+    } catch (e) {
+      refusal ??= (e as Error).message;
+      continue;
+    }
+    const s = await createSession(toOnnx(buildTransformer(config, weights, { shape: [1, h, w] })), threads ? { threads } : {});
+    try {
+      const got = (await s.run({ input }))['output']!.data as Float32Array;
+      let err = 0;
+      for (let i = 0; i < got.length; i++) err = Math.max(err, Math.abs(got[i]! - want[i]!));
+      if (err < best.err) best = { err, config, weights };
+    } finally {
+      await s.release();
+    }
+    if (best.err <= TOLERANCE) return best;
+  }
+  // A variant the range could not be folded into explains the failure better than the others' misfit.
+  return { reason: refusal ?? `its weights fit a Johnson et al. transformer, but no variant of it reproduces the network's output (closest: max abs error ${best.err.toPrecision(3)} on 0..255)` };
+}
+
+/** Sides tried for a dynamic-size network's stride (64 + s works first for s = its stride) and minimum side. */
+const STRIDES = [1, 2, 4, 8, 16, 32] as const;
+const MIN_SIDES = [8, 16, 32, 64] as const;
+
+/** Whether the graph maps a [n, 3, h, w] image to one of the same shape. */
+async function runsAt(s: Awaited<ReturnType<typeof createSession>>, n: number, h: number, w: number): Promise<boolean> {
+  try {
+    const out = (await s.run({ input: f32([n, 3, h, w]) }))['output'];
+    return out?.dims.join('x') === [n, 3, h, w].join('x');
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Import a foreign ONNX style network (e.g. pytorch/examples fast_neural_style `--export_onnx`, or the
- * ONNX Model Zoo's fast neural style models) as a stylecast model: its weights are recognized as a
- * Johnson et al. transformer, the architecture variant that reproduces the foreign network's own
- * output (run in onnxruntime) is kept, and the pixel range is folded into the weights. The result is a
- * regular stylecast model, so it runs at any size whatever the foreign input's fixed size was.
+ * ONNX Model Zoo's fast neural style models) as a stylecast model. When its weights are recognized as
+ * a Johnson et al. transformer, the architecture variant that reproduces the foreign network's own
+ * output (run in onnxruntime) is kept and the pixel range is folded into the weights: a regular
+ * stylecast model that runs at any size whatever the foreign input's fixed size was. Any other
+ * image-to-image network becomes an opaque model: its graph inside a wrapper that converts the pixel
+ * range and, for a fixed input size, resizes frames in and out (see wrapForeign).
  */
 export async function importForeign(bytes: Uint8Array, origin: string, opts: ForeignImportOptions = {}): Promise<ForeignImport> {
   const fail = (msg: string): never => {
@@ -229,11 +288,6 @@ export async function importForeign(bytes: Uint8Array, origin: string, opts: For
   } catch (e) {
     fail((e as Error).message);
   }
-  const named = namedWeights(parsed.initializers) ?? weightsByUse(bytes, parsed.initializers);
-  if (!named) fail(`unsupported architecture: its weights are not a fast_neural_style transformer's, by name or by use; stylecast imports the Johnson et al. network family`);
-  const hints = graphHints(bytes);
-  const configs = candidates(named!, hints);
-  if (!configs.length) fail(`unsupported architecture: its weights do not fit any Johnson et al. transformer (${named!.size} tensors)`);
 
   const range = INPUT_RANGES[opts.inputRange ?? '0..255'];
   const x = parsed.inputs[0]!;
@@ -244,12 +298,14 @@ export async function importForeign(bytes: Uint8Array, origin: string, opts: For
   const [lo, hi] = range;
   const a = (hi - lo) / 255;
   const foreignIn = f32(input.dims, Float32Array.from(input.data, (v) => a * v + lo));
+  const threads = opts.threads ? { threads: opts.threads } : {};
 
-  const foreign = await createSession(bytes, opts.threads ? { threads: opts.threads } : {}).catch((e: Error) => fail(e.message));
+  const foreign = await createSession(bytes, threads).catch((e: Error) => fail(e.message));
   let want: Float32Array;
   try {
     const out = (await foreign.run({ [x.name]: foreignIn }))[parsed.outputs[0]!.name]!;
     if (out.dims.join('x') !== input.dims.join('x')) fail(`not an image-to-image network: a ${w}x${h} image gives an output of shape ${fmt(out.dims)}`);
+    if (out.dtype !== 'float32') fail(`its output '${parsed.outputs[0]!.name}' is ${out.dtype}; import its float32 export`);
     want = Float32Array.from(out.data as Float32Array, (v) => (v - lo) / a);
   } catch (e) {
     return fail((e as Error).message.replace(`${origin}: `, ''));
@@ -257,52 +313,73 @@ export async function importForeign(bytes: Uint8Array, origin: string, opts: For
     await foreign.release();
   }
 
-  let best = { err: Infinity, ...configs[0]! };
-  let refusal: string | undefined;
-  for (const c of configs) {
-    const config = c.config;
-    let weights;
-    try {
-      weights = foldRange(config, c.weights, range);
-    } catch (e) {
-      refusal ??= (e as Error).message;
-      continue;
-    }
-    const s = await createSession(toOnnx(buildTransformer(config, weights, { shape: [1, h, w] })), opts.threads ? { threads: opts.threads } : {});
-    try {
-      const got = (await s.run({ input }))['output']!.data as Float32Array;
-      let err = 0;
-      for (let i = 0; i < got.length; i++) err = Math.max(err, Math.abs(got[i]! - want[i]!));
-      if (err < best.err) best = { err, config, weights };
-    } finally {
-      await s.release();
-    }
-    if (best.err <= TOLERANCE) break;
-  }
-  if (!(best.err <= TOLERANCE)) {
-    // A variant the range could not be folded into explains the failure better than the others' misfit.
-    if (refusal) fail(refusal);
-    fail(`its weights fit a Johnson et al. transformer, but no variant of it reproduces the network's output (closest: max abs error ${best.err.toPrecision(3)} on 0..255)`);
-  }
   const file = basename(origin);
   const name = opts.name ?? basename(file, extname(file));
-  const info: ModelInfo = {
+  const provenance = {
+    imported: 'foreign-onnx',
+    file,
+    sha256: sha256(bytes),
+    // Left out when absent, so the provenance reads back from the file's JSON unchanged.
+    ...(parsed.metadata['producer'] ? { producer: parsed.metadata['producer'] } : {}),
+    opset: parsed.opset,
+    foreignInputRange: `${lo}..${hi}`,
+    ...(fixed ? { foreignFixedSize: `${fixed[0]}x${fixed[1]}` } : {}),
+    ...(opts.styleImage ? { styleImage: { file: basename(opts.styleImage.path), sha256: sha256(opts.styleImage.bytes) } } : {}),
+  };
+  const info = (verified: Record<string, unknown>): ModelInfo => ({
     name,
     style: opts.styleImage ? `${name} (style image ${basename(opts.styleImage.path)})` : name,
     source: `imported from ${file} (sha256 ${sha256(bytes)}) by stylecast import`,
     license: 'unknown: the foreign model carries none; check where it came from',
     inputRange: [0, 255],
-    provenance: {
-      imported: 'foreign-onnx',
-      file,
-      sha256: sha256(bytes),
-      producer: parsed.metadata['producer'] ?? undefined,
-      opset: parsed.opset,
-      foreignInputRange: `${lo}..${hi}`,
-      ...(fixed ? { foreignFixedSize: `${fixed[0]}x${fixed[1]}` } : {}),
-      verified: { size: `${w}x${h}`, maxAbsError: best.err },
-      ...(opts.styleImage ? { styleImage: { file: basename(opts.styleImage.path), sha256: sha256(opts.styleImage.bytes) } } : {}),
-    },
+    provenance: { ...provenance, verified },
+  });
+  const sizes = { ...(fixed ? { fixedSize: fixed } : {}), checkedAt: [w, h] as const };
+
+  const t = await asTransformer(bytes, parsed.initializers, range, input, want, opts.threads);
+  if ('config' in t) {
+    const model = toLoaded({ config: t.config, weights: t.weights, info: info({ size: `${w}x${h}`, maxAbsError: t.err }) });
+    return { model, maxAbsError: t.err, ...sizes };
+  }
+
+  // Not a transformer stylecast can rebuild: run the foreign graph itself inside a wrapper.
+  const wrap = (metadata: Record<string, string>) => {
+    try {
+      return wrapForeign(bytes, { input: x.name, output: parsed.outputs[0]!.name, range, ...(fixed ? { fixedSize: fixed } : {}), metadata, docString: `stylecast wrapper around ${file}` });
+    } catch (e) {
+      return fail(`cannot wrap it (not a Johnson et al. transformer: ${t.reason}): ${(e as Error).message}`);
+    }
   };
-  return { model: toLoaded({ config: best.config, weights: best.weights, info }), ...(fixed ? { fixedSize: fixed } : {}), maxAbsError: best.err, checkedAt: [w, h] };
+  let stride = 1;
+  let minSide = 1;
+  let err = Infinity;
+  const probeSession = await createSession(wrap({}), { ...threads, quiet: true }).catch((e: Error) => fail(`the wrapped network does not load in onnxruntime: ${e.message.split('\n')[0]}`));
+  try {
+    const got = (await probeSession.run({ input }).catch((e: Error) => fail(`the wrapped network does not run: ${e.message.split('\n')[0]}`)))['output']!.data as Float32Array;
+    err = 0;
+    for (let i = 0; i < got.length; i++) err = Math.max(err, Math.abs(got[i]! - want[i]!));
+    if (!fixed) {
+      // The smallest multiple and side a dynamic network takes without changing the output's size.
+      const s = await (async () => {
+        for (const s of STRIDES) if (await runsAt(probeSession, 1, 64 + s, 64 + s)) return s;
+        return undefined;
+      })();
+      if (s === undefined) fail(`its output does not keep the input's size at any of ${STRIDES.map((s) => `${64 + s}x${64 + s}`).join(', ')}; stylecast runs image-to-image networks at any size`);
+      stride = s!;
+      for (const side of MIN_SIDES) {
+        minSide = Math.ceil(side / stride) * stride;
+        if (await runsAt(probeSession, 1, minSide, minSide)) break;
+      }
+    }
+    // Stylizers batch frames of one size: the foreign graph must take any batch and size the wrapper feeds it.
+    const [bh, bw] = [Math.max(minSide, Math.ceil(37 / stride) * stride), Math.max(minSide, Math.ceil(45 / stride) * stride)];
+    if (!(await runsAt(probeSession, 2, bh, bw))) fail(`the wrapped network does not run a batch of two ${bw}x${bh} images (a batch size or shape fixed inside its graph); stylecast cannot wrap it`);
+  } finally {
+    await probeSession.release();
+  }
+  if (!(err <= TOLERANCE)) fail(`the wrapped network does not reproduce the network's output (max abs error ${err.toPrecision(3)} on 0..255)`);
+  const opaque: OpaqueInfo = { ...(fixed ? { fixedSize: fixed } : {}), foreignRange: [lo, hi], stride, minSide };
+  const opaqueInfo = info({ size: `${w}x${h}`, maxAbsError: err, opaque: `not a Johnson et al. transformer: ${t.reason}` });
+  const model = opaqueModel(opaqueInfo, opaque, wrap(opaqueMetadata(opaqueInfo, opaque)));
+  return { model, maxAbsError: err, opaqueBecause: t.reason, ...sizes };
 }
