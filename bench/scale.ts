@@ -12,7 +12,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +22,7 @@ import { formatMachine, machineInfo, waitForQuiet } from '../src/perf/machine.js
 import { submit } from '../src/scale/submit.js';
 import { waitFor } from '../src/scale/wait.js';
 import { stylizeVideo } from '../src/video/stylize.js';
+import { startRedis, type TestRedis } from '../test/helpers/redis.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ENTRY = join(ROOT, 'src/cli/entry.ts');
@@ -41,17 +41,6 @@ interface Round {
   /** The serial steps: splitting on the submitting machine, joining on one worker. */
   splitS: number;
   assembleS: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function startProcess(cmd: string, args: readonly string[], ready: RegExp): Promise<{ child: ChildProcess; output: () => string }> {
@@ -102,14 +91,14 @@ export async function benchScale(argv: readonly string[] = process.argv.slice(2)
   const tiny = argv.includes('--tiny');
   const segmentSeconds = tiny ? 0.34 : 2;
   const dir = mkdtempSync(join(tmpdir(), 'stylecast-bench-scale-'));
-  const port = await freePort();
-  const url = `redis://127.0.0.1:${port}`;
   const workers: ChildProcess[] = [];
-  let redisProc: ChildProcess | undefined;
+  let redisServer: TestRedis | undefined;
   try {
     const clip = makeClip(dir, tiny);
     const info = await probeVideo(clip);
-    redisProc = (await startProcess('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], /Ready to accept connections/)).child;
+    // The same throwaway in-memory server the tests start.
+    redisServer = await startRedis(dir);
+    const { url } = redisServer;
     const redis = new Redis(url);
     // --tiny only checks that the bench runs: no waiting for a quiet machine.
     const load = tiny ? machineInfo().load1 : await waitForQuiet();
@@ -203,7 +192,7 @@ export async function benchScale(argv: readonly string[] = process.argv.slice(2)
     return result;
   } finally {
     for (const w of workers) await stop(w);
-    if (redisProc) await stop(redisProc);
+    await redisServer?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
