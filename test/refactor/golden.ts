@@ -30,6 +30,7 @@ export async function stylizeBytes(model: string, photo: string): Promise<{ widt
   // A small odd size: exercises the decoder's resize and the network's padding, and keeps the fixtures small.
   const img = await readImage(photo, { maxSide: 126 });
   const out = await s.stylize(img);
+  if (!(out.data instanceof Uint8Array) || out.channels !== 3) throw new Error(`${model}: expected 8-bit RGB output`);
   return { width: out.width, height: out.height, data: out.data };
 }
 
