@@ -1,7 +1,7 @@
 import { cpus, loadavg } from 'node:os';
 import { inferenceOnnx } from '../models/inference.js';
-import sharp from 'sharp';
 import type { Tensor } from '../graph/tensor.js';
+import { decodeImage } from '../io/decode.js';
 import { REGISTRY, type AssetEntry } from '../io/registry.js';
 import { defaultStore, resolveStyleImage, type StoreOptions } from '../io/store.js';
 import { loadVgg } from '../models/importers/vgg.js';
@@ -143,21 +143,8 @@ async function chooseStyleImage(o: EvalOptions, reference: string | undefined, m
 }
 
 /** Decode a photo, cover-resize and centre-crop it to exactly width x height, RGB 8-bit. */
-export async function loadPhoto(file: string, width: number, height: number): Promise<RawImage> {
-  let raw;
-  try {
-    raw = await sharp(file, { failOn: 'truncated' })
-      .rotate()
-      .resize(width, height, { fit: 'cover', position: 'centre' })
-      .removeAlpha()
-      .toColourspace('srgb')
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-  } catch (e) {
-    throw new Error(`photo ${file}: ${(e as Error).message.split('\n')[0]}`);
-  }
-  if (raw.data.length !== width * height * 3) throw new Error(`photo ${file}: decoded ${raw.data.length} bytes, expected ${width * height * 3}`);
-  return { width, height, channels: 3, data: new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength) };
+export function loadPhoto(file: string, width: number, height: number): Promise<RawImage> {
+  return decodeImage(file, { fit: { mode: 'cover', width, height }, pixels: 'rgb', name: `photo ${file}` });
 }
 
 /** The top-left width x height of channel planes of a [1, 3, H, W] output, clamped to 0..255 (NaN -> 0). */
