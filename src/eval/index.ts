@@ -163,6 +163,17 @@ export function cropClamp(t: Tensor, width: number, height: number): Float32Arra
   return out;
 }
 
+/**
+ * A model's output on one photo computed as Stylizer computes it (`input` is the photo padded to the
+ * model's stride grid by imagesToTensor; the output is cropped back and clamped) but not rounded:
+ * Stylizer hands out 8-bit images, and PSNR, SSIM and the losses are measured on the unrounded values.
+ */
+export async function modelOutput(session: Pick<Session, 'run'>, spec: string, input: Tensor<'float32'>, width: number, height: number): Promise<Float32Array> {
+  const res = await session.run({ input });
+  if (!res.output) throw new Error(`model ${spec} returned no 'output'`);
+  return cropClamp(res.output, width, height);
+}
+
 interface Entry {
   readonly spec: string;
   readonly role: 'model' | 'reference';
@@ -263,6 +274,8 @@ export async function evaluate(o: EvalOptions, onEvent: (e: EvalEvent) => void =
   const sums = new Map<Entry, { psnr: number[]; ssim: number[]; losses: PerceptualLosses[] }>();
   try {
     const specs = [...o.models.map((spec, i) => ({ spec, role: 'model' as const, model: models[i]! })), ...(refModel ? [{ spec: reference!.spec, role: 'reference' as const, model: refModel }] : [])];
+    // Sessions of our own rather than Stylizer's: the timing runs session.run alone, as it always has
+    // (Stylizer adds padding and 8-bit copies), and the metrics need the unrounded outputs.
     for (const s of specs) entries.push({ ...s, session: await createSession(inferenceOnnx(s.model), { threads }) });
     for (const e of entries) sums.set(e, { psnr: [], ssim: [], losses: [] });
     onEvent({ type: 'start', photos: files.length, models: o.models.length, losses: !!meter });
@@ -275,11 +288,7 @@ export async function evaluate(o: EvalOptions, onEvent: (e: EvalEvent) => void =
       const inputs = entries.map((e) => imagesToTensor([photo], e.model.stride, e.model.minSide));
       if (index === 0) timingInputs = inputs;
       const outputs: Float32Array[] = [];
-      for (const [i, e] of entries.entries()) {
-        const res = await e.session.run({ input: inputs[i]! });
-        if (!res.output) throw new Error(`model ${e.spec} returned no 'output'`);
-        outputs.push(cropClamp(res.output, width, height));
-      }
+      for (const [i, e] of entries.entries()) outputs.push(await modelOutput(e.session, e.spec, inputs[i]!, width, height));
       const ref = refModel ? outputs[outputs.length - 1]! : undefined;
       for (const [i, e] of entries.entries()) {
         const s = sums.get(e)!;

@@ -17,8 +17,9 @@ export interface DecodeOptions {
   /** Defaults to `{ mode: 'none' }`. */
   readonly fit?: Fit;
   /**
-   * 'keep' (default): the file's channels (grey, alpha) and depth (16-bit stays 16-bit), for output
-   * files that keep them; 'rgb': 8-bit sRGB without alpha, what the networks are trained on.
+   * 'keep' (default): alpha kept, 16-bit files stay 16-bit (grey ones as one channel; 8-bit grey
+   * comes out RGB, sharp's sRGB output), so outputs can keep them; 'rgb': 8-bit RGB without alpha,
+   * what the networks are trained on.
    */
   readonly pixels?: 'keep' | 'rgb';
   /** Refuse larger images from their header, before any pixel is decoded. Without it, sharp's own limit applies. */
