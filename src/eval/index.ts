@@ -1,7 +1,7 @@
 import { cpus, loadavg } from 'node:os';
 import { inferenceOnnx } from '../models/inference.js';
-import sharp from 'sharp';
 import type { Tensor } from '../graph/tensor.js';
+import { decodeImage } from '../io/decode.js';
 import { REGISTRY, type AssetEntry } from '../io/registry.js';
 import { defaultStore, resolveStyleImage, type StoreOptions } from '../io/store.js';
 import { loadVgg } from '../models/importers/vgg.js';
@@ -143,21 +143,8 @@ async function chooseStyleImage(o: EvalOptions, reference: string | undefined, m
 }
 
 /** Decode a photo, cover-resize and centre-crop it to exactly width x height, RGB 8-bit. */
-export async function loadPhoto(file: string, width: number, height: number): Promise<RawImage> {
-  let raw;
-  try {
-    raw = await sharp(file, { failOn: 'truncated' })
-      .rotate()
-      .resize(width, height, { fit: 'cover', position: 'centre' })
-      .removeAlpha()
-      .toColourspace('srgb')
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-  } catch (e) {
-    throw new Error(`photo ${file}: ${(e as Error).message.split('\n')[0]}`);
-  }
-  if (raw.data.length !== width * height * 3) throw new Error(`photo ${file}: decoded ${raw.data.length} bytes, expected ${width * height * 3}`);
-  return { width, height, channels: 3, data: new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength) };
+export function loadPhoto(file: string, width: number, height: number): Promise<RawImage> {
+  return decodeImage(file, { fit: { mode: 'cover', width, height }, pixels: 'rgb', name: `photo ${file}` });
 }
 
 /** The top-left width x height of channel planes of a [1, 3, H, W] output, clamped to 0..255 (NaN -> 0). */
@@ -174,6 +161,17 @@ export function cropClamp(t: Tensor, width: number, height: number): Float32Arra
     }
   }
   return out;
+}
+
+/**
+ * A model's output on one photo computed as Stylizer computes it (`input` is the photo padded to the
+ * model's stride grid by imagesToTensor; the output is cropped back and clamped) but not rounded:
+ * Stylizer hands out 8-bit images, and PSNR, SSIM and the losses are measured on the unrounded values.
+ */
+export async function modelOutput(session: Pick<Session, 'run'>, spec: string, input: Tensor<'float32'>, width: number, height: number): Promise<Float32Array> {
+  const res = await session.run({ input });
+  if (!res.output) throw new Error(`model ${spec} returned no 'output'`);
+  return cropClamp(res.output, width, height);
 }
 
 interface Entry {
@@ -276,6 +274,8 @@ export async function evaluate(o: EvalOptions, onEvent: (e: EvalEvent) => void =
   const sums = new Map<Entry, { psnr: number[]; ssim: number[]; losses: PerceptualLosses[] }>();
   try {
     const specs = [...o.models.map((spec, i) => ({ spec, role: 'model' as const, model: models[i]! })), ...(refModel ? [{ spec: reference!.spec, role: 'reference' as const, model: refModel }] : [])];
+    // Sessions of our own rather than Stylizer's: the timing runs session.run alone, as it always has
+    // (Stylizer adds padding and 8-bit copies), and the metrics need the unrounded outputs.
     for (const s of specs) entries.push({ ...s, session: await createSession(inferenceOnnx(s.model), { threads }) });
     for (const e of entries) sums.set(e, { psnr: [], ssim: [], losses: [] });
     onEvent({ type: 'start', photos: files.length, models: o.models.length, losses: !!meter });
@@ -288,11 +288,7 @@ export async function evaluate(o: EvalOptions, onEvent: (e: EvalEvent) => void =
       const inputs = entries.map((e) => imagesToTensor([photo], e.model.stride, e.model.minSide));
       if (index === 0) timingInputs = inputs;
       const outputs: Float32Array[] = [];
-      for (const [i, e] of entries.entries()) {
-        const res = await e.session.run({ input: inputs[i]! });
-        if (!res.output) throw new Error(`model ${e.spec} returned no 'output'`);
-        outputs.push(cropClamp(res.output, width, height));
-      }
+      for (const [i, e] of entries.entries()) outputs.push(await modelOutput(e.session, e.spec, inputs[i]!, width, height));
       const ref = refModel ? outputs[outputs.length - 1]! : undefined;
       for (const [i, e] of entries.entries()) {
         const s = sums.get(e)!;

@@ -147,6 +147,9 @@ async function timePoint(p: SweepPoint, opts: Required<Pick<SweepOptions, 'width
   try {
     base = { ...base, macs: countCost(p.config, opts.height, opts.width).macs };
     const graph = await buildPoint(p, opts.height, opts.width, opts.seed, opts.threads);
+    // A raw session, not Stylizer: a sweep point is a graph with random weights built for one input
+    // size (no model file), it is timed on session.run alone, and its float output is compared
+    // unrounded with fp32's. No stylized image is produced.
     session = await createSession(toOnnx(graph), opts.threads ? { threads: opts.threads } : {});
     const first = (await session.run({ input })).output!.data as Float32Array;
     let relErrVsFp32: number | undefined;

@@ -1,8 +1,9 @@
 import { readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import sharp from 'sharp';
 import { f32, type Tensor } from '../graph/tensor.js';
+import { DecodeError, decodeImage } from '../io/decode.js';
 import { rng } from '../models/transformer.js';
+import { imagesToTensor } from '../runtime/image.js';
 
 const EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 
@@ -52,32 +53,17 @@ export interface LoaderOptions {
   readonly onSkip?: (file: string, reason: string) => void;
 }
 
-/** Decode, take a random square crop of the largest square size, resize to size x size RGB. */
+/**
+ * Decode, take a random square crop of the largest square size, resize to size x size RGB; planar.
+ * Errors are the reason alone: the loader and calibration report the file next to it.
+ */
 export async function randomCrop(file: string, size: number, rand: () => number): Promise<Float32Array> {
-  const img = sharp(file, { failOn: 'truncated' }).rotate();
-  const meta = await img.metadata();
-  const w = meta.autoOrient?.width ?? meta.width ?? 0;
-  const h = meta.autoOrient?.height ?? meta.height ?? 0;
-  if (w < 1 || h < 1) throw new Error('image has no pixels');
-  const side = Math.min(w, h);
-  const left = Math.floor(rand() * (w - side + 1));
-  const top = Math.floor(rand() * (h - side + 1));
-  const { data } = await img
-    .extract({ left, top, width: side, height: side })
-    .resize(size, size, { fit: 'fill' })
-    .removeAlpha()
-    .toColourspace('srgb')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  if (data.length !== size * size * 3) throw new Error(`decoded ${data.length} bytes, expected ${size * size * 3}`);
-  const out = new Float32Array(3 * size * size);
-  const plane = size * size;
-  for (let i = 0; i < plane; i++) {
-    out[i] = data[3 * i]!;
-    out[plane + i] = data[3 * i + 1]!;
-    out[2 * plane + i] = data[3 * i + 2]!;
+  try {
+    const crop = await decodeImage(file, { fit: { mode: 'random-crop', size, rand }, pixels: 'rgb' });
+    return imagesToTensor([crop]).data;
+  } catch (e) {
+    throw e instanceof DecodeError ? new Error(e.reason) : e;
   }
-  return out;
 }
 
 /**

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import sharp from 'sharp';
 import { f32, type Tensor } from '../graph/tensor.js';
+import { decodeImage } from '../io/decode.js';
 import { loadModel } from '../models/load.js';
 import { writeModelFile, type ModelInfo } from '../models/modelfile.js';
 import { loadVgg } from '../models/importers/vgg.js';
 import { checkWeights, PRESETS, paramSpecs, randomWeights, rng, type TransformerConfig, type Weights } from '../models/transformer.js';
 import { defaultLayers, type VggWeights } from '../models/vgg.js';
+import { imagesToTensor } from '../runtime/image.js';
 import { createSession, type Session } from '../runtime/ort.js';
 import { adamState, adamStep, DEFAULT_ADAM, globalNorm, scheduledLr, type AdamOptions, type AdamState, type LrSchedule } from './adam.js';
 import { readCheckpoint, writeCheckpoint, type HistoryEntry } from './checkpoint.js';
@@ -115,16 +116,9 @@ async function fileExists(path: string, what: string): Promise<Buffer> {
  * [1, 3, H, W] RGB 0..255 tensor: what training (and eval) compute style Grams from. `path` names it in errors.
  */
 export async function styleTensor(input: string | Buffer, side: number, path: string): Promise<Tensor<'float32'>> {
-  let raw;
-  try {
-    raw = await sharp(input).rotate().resize(side, side, { fit: 'inside' }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  } catch (e) {
-    throw new Error(`style image ${path}: ${(e as Error).message.split('\n')[0]}`);
-  }
-  const { width: w, height: h } = raw.info;
-  const t = f32([1, 3, h, w]);
-  for (let i = 0; i < w * h; i++) for (let c = 0; c < 3; c++) t.data[c * w * h + i] = raw.data[3 * i + c]!;
-  return t;
+  // failOn 'warning', sharp's default, which style images have always been decoded with: stricter than for photos.
+  const img = await decodeImage(input, { fit: { mode: 'inside', side, enlarge: true }, pixels: 'rgb', failOn: 'warning', name: `style image ${path}` });
+  return imagesToTensor([img]);
 }
 
 function checkOptions(o: TrainOptions, size: number, batch: number): void {

@@ -6,12 +6,14 @@ import sharp from 'sharp';
 import { Graph } from '../../src/graph/graph.js';
 import { toOnnx } from '../../src/graph/onnx.js';
 import { f32, type Tensor } from '../../src/graph/tensor.js';
-import { cropClamp, evaluate, formatEvalJson, formatEvalMarkdown, loadPhoto, readStyleTensor, type EvalOptions, type EvalReport } from '../../src/eval/index.js';
+import { cropClamp, evaluate, formatEvalJson, formatEvalMarkdown, loadPhoto, modelOutput, readStyleTensor, type EvalOptions, type EvalReport } from '../../src/eval/index.js';
 import { psnr, ssim } from '../../src/eval/metrics.js';
+import { inferenceOnnx } from '../../src/models/inference.js';
 import { toLoaded, type LoadedModel } from '../../src/models/modelfile.js';
 import { vggFeatures } from '../../src/models/vgg.js';
 import { imagesToTensor } from '../../src/runtime/image.js';
 import { createSession } from '../../src/runtime/ort.js';
+import { Stylizer } from '../../src/runtime/stylizer.js';
 import { needsMirror } from '../helpers/assets.js';
 import { runCli } from '../helpers/cli.js';
 import { tinyModel } from '../helpers/models.js';
@@ -72,6 +74,23 @@ test('loadPhoto cover-resizes and centre-crops to exactly the size; cropClamp cl
   // [1, 3, 2, 3] output cropped to 2x1: planes keep their order, values clamp, NaN becomes 0.
   const t = f32([1, 3, 2, 3], [-5, 10, 99, 0, 0, 0, 300, NaN, 99, 0, 0, 0, 254.5, 1, 99, 0, 0, 0]);
   assert.deepEqual([...cropClamp(t, 2, 1)], [0, 10, 255, 0, 254.5, 1]);
+});
+
+test("eval's outputs are Stylizer's before rounding to 8-bit", async () => {
+  const model = tinyModel({}, 4);
+  const session = await createSession(inferenceOnnx(model), { threads: 1 });
+  const stylizer = await Stylizer.create(model, { threads: 1 });
+  try {
+    for (const file of files) {
+      const photo = await loadPhoto(file, W, H);
+      const y = await modelOutput(session, 'tiny', imagesToTensor([photo], model.stride, model.minSide), W, H);
+      const user = await stylizer.stylize(photo);
+      assert.deepEqual([...y].map(Math.round), [...imagesToTensor([user]).data], file);
+      assert.ok(y.some((v) => v !== Math.round(v)), 'the metrics see the unrounded values');
+    }
+  } finally {
+    await session.release();
+  }
 });
 
 test('a model evaluated against itself: PSNR Infinity, SSIM 1, loss and time ratios about 1', async () => {
