@@ -53,7 +53,7 @@ export class SessionStylizer<S extends Session = Session> implements FrameStyliz
   private readonly batchSize: number;
   private readonly inFlight: number;
 
-  protected constructor(
+  constructor(
     readonly model: LoadedModel,
     protected readonly session: S,
     opts: SessionStylizerOptions,

@@ -1,7 +1,7 @@
 import type { LoadedModel } from '../models/modelfile.js';
 import { inferenceOnnx } from '../models/inference.js';
 import { createSession, type Session, type SessionOptions } from './ort.js';
-import { checkBatchSize, SessionStylizer } from './session-stylizer.js';
+import { checkBatchSize, SessionStylizer, type SessionStylizerOptions } from './session-stylizer.js';
 
 export interface StylizerOptions extends SessionOptions {
   /** Most images per network run. Defaults to 4. */
@@ -32,6 +32,10 @@ function sessionFor(model: LoadedModel, opts: SessionOptions): Promise<Session> 
  * const out = await stylizer.stylize({ width: 2, height: 2, channels: 3, data: new Uint8Array(12) });
  */
 export class Stylizer extends SessionStylizer {
+  private constructor(model: LoadedModel, session: Session, opts: SessionStylizerOptions) {
+    super(model, session, opts);
+  }
+
   static async create(model: LoadedModel, opts: StylizerOptions = {}): Promise<Stylizer> {
     const batchSize = checkBatchSize(opts.batchSize ?? 4);
     // onnxruntime-node's run() blocks this thread, so there is nothing to overlap a second batch with.

@@ -3,7 +3,7 @@ import { inferenceOnnx } from '../models/inference.js';
 import type { LoadedModel } from '../models/modelfile.js';
 import type { FromWorker, ToWorker } from './infer-worker.js';
 import type { Feeds, Fetches, Session } from './session.js';
-import { checkBatchSize, SessionStylizer, type StylizerTiming } from './session-stylizer.js';
+import { checkBatchSize, SessionStylizer, type SessionStylizerOptions, type StylizerTiming } from './session-stylizer.js';
 import type { StylizerOptions } from './stylizer.js';
 import { buffersOf } from './transfer.js';
 
@@ -113,6 +113,10 @@ class WorkerSession implements Session {
  * await s.close();
  */
 export class WorkerStylizer extends SessionStylizer<WorkerSession> {
+  private constructor(model: LoadedModel, session: WorkerSession, opts: SessionStylizerOptions) {
+    super(model, session, opts);
+  }
+
   static async create(model: LoadedModel, opts: StylizerOptions = {}): Promise<WorkerStylizer> {
     const batchSize = checkBatchSize(opts.batchSize ?? 1);
     const session = await WorkerSession.create(inferenceOnnx(model), opts.threads);
