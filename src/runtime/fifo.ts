@@ -1,4 +1,9 @@
 /**
+ * The bounded queue of both frame loops: Node's video pipeline (either policy) and the browser's live
+ * loop (drop-oldest: a live camera must never wait on a slow model). Node-free.
+ */
+
+/**
  * What a full queue does with a new item:
  * - 'block': the producer waits until the consumer takes one (files: every frame kept).
  * - 'drop-oldest': the oldest queued item is discarded and counted (live sources: latency stays bounded).
@@ -12,7 +17,7 @@ export interface FifoStats {
   readonly pushed: number;
   /** Items handed to the consumer. */
   readonly popped: number;
-  /** Items discarded by 'drop-oldest'. */
+  /** Items discarded by 'drop-oldest' or clear(). */
   readonly dropped: number;
   /** Most items ever queued at once (never above capacity). */
   readonly maxLength: number;
@@ -40,7 +45,7 @@ export class Fifo<T> implements AsyncIterable<T> {
   private error: unknown = undefined;
   private counts = { pushed: 0, popped: 0, dropped: 0, maxLength: 0 };
 
-  /** @param onDrop receives each item 'drop-oldest' discards (e.g. to count it against a frame index). */
+  /** @param onDrop receives each item 'drop-oldest' or clear() discards (e.g. to count it against a frame index). */
   constructor(
     readonly capacity: number,
     readonly policy: FifoPolicy = 'block',
@@ -101,6 +106,14 @@ export class Fifo<T> implements AsyncIterable<T> {
       out.push(item.value);
     }
     return out;
+  }
+
+  /** Discard what is queued, counted as dropped (and passed to onDrop); the queue stays open. */
+  clear(): void {
+    for (const item of this.items.splice(0)) {
+      this.counts.dropped++;
+      this.onDrop?.(item);
+    }
   }
 
   /** No more items will be pushed; the consumer drains what is queued, then sees the end. */

@@ -1,19 +1,19 @@
 /**
- * Worker-thread side of {@link WorkerStylizer}: owns one onnxruntime session and runs tensors that the
- * main thread sends. onnxruntime-node's run() blocks the calling thread, so running it here keeps the
- * main thread free for decoding, pre/post-processing and encoding.
+ * Worker-thread side of {@link WorkerStylizer}'s session: owns one onnxruntime session and runs the
+ * feeds the main thread sends. onnxruntime-node's run() blocks the calling thread, so running it here
+ * keeps the main thread free for decoding, pre/post-processing and encoding.
  */
 import { parentPort } from 'node:worker_threads';
-import type { Tensor } from '../graph/tensor.js';
-import { createSession, type Session } from './ort.js';
+import { createSession, type Feeds, type Fetches, type Session } from './ort.js';
+import { buffersOf } from './transfer.js';
 
 export type ToWorker =
   | { readonly type: 'init'; readonly onnx: Uint8Array; readonly threads?: number }
-  | { readonly type: 'run'; readonly id: number; readonly data: Float32Array; readonly dims: readonly number[] };
+  | { readonly type: 'run'; readonly id: number; readonly feeds: Feeds; readonly outputs?: readonly string[] };
 
 export type FromWorker =
-  | { readonly type: 'ready' }
-  | { readonly type: 'result'; readonly id: number; readonly data: Float32Array; readonly dims: readonly number[]; readonly ms: number }
+  | { readonly type: 'ready'; readonly inputNames: readonly string[]; readonly outputNames: readonly string[] }
+  | { readonly type: 'result'; readonly id: number; readonly fetches: Fetches; readonly ms: number }
   | { readonly type: 'error'; readonly id?: number; readonly message: string };
 
 const port = parentPort;
@@ -27,7 +27,7 @@ async function handle(msg: ToWorker): Promise<void> {
   if (msg.type === 'init') {
     try {
       session = await createSession(msg.onnx, msg.threads ? { threads: msg.threads } : {});
-      port!.postMessage({ type: 'ready' } satisfies FromWorker);
+      port!.postMessage({ type: 'ready', inputNames: session.inputNames, outputNames: session.outputNames } satisfies FromWorker);
     } catch (e) {
       port!.postMessage({ type: 'error', message: (e as Error).message } satisfies FromWorker);
     }
@@ -36,12 +36,9 @@ async function handle(msg: ToWorker): Promise<void> {
   try {
     if (!session) throw new Error('inference worker has no model');
     const t0 = performance.now();
-    const input: Tensor<'float32'> = { dtype: 'float32', dims: [...msg.dims], data: msg.data };
-    const out = (await session.run({ input })).output;
-    if (!out || out.dtype !== 'float32') throw new Error("model returned no float32 'output'");
-    const data = out.data as Float32Array;
-    const reply: FromWorker = { type: 'result', id: msg.id, data, dims: out.dims, ms: performance.now() - t0 };
-    port!.postMessage(reply, [data.buffer as ArrayBuffer]);
+    const fetches = await session.run(msg.feeds, msg.outputs);
+    const reply: FromWorker = { type: 'result', id: msg.id, fetches, ms: performance.now() - t0 };
+    port!.postMessage(reply, buffersOf(fetches));
   } catch (e) {
     port!.postMessage({ type: 'error', id: msg.id, message: (e as Error).message } satisfies FromWorker);
   }

@@ -1,11 +1,14 @@
 /**
- * The one module that imports onnxruntime-node. Everything else talks to {@link Session}, so the
- * browser build can provide the same interface over onnxruntime-web.
+ * The one module that imports onnxruntime-node. Everything else talks to {@link Session}, which
+ * ../web/ort.ts implements over onnxruntime-web.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { DType, Tensor } from '../graph/tensor.js';
+import type { Fetches, Session } from './session.js';
+
+export type { Feeds, Fetches, Session } from './session.js';
 
 export interface SessionOptions {
   /** Intra-op threads; defaults to onnxruntime's choice (all cores). */
@@ -14,18 +17,6 @@ export interface SessionOptions {
   readonly profilePrefix?: string;
   /** Log nothing below fatal: for runs expected to fail (probing which sizes a foreign graph takes). */
   readonly quiet?: boolean;
-}
-
-export type Feeds = Readonly<Record<string, Tensor>>;
-export type Fetches = Record<string, Tensor>;
-
-export interface Session {
-  readonly inputNames: readonly string[];
-  readonly outputNames: readonly string[];
-  run(feeds: Feeds, outputs?: readonly string[]): Promise<Fetches>;
-  /** Stop profiling and return the profile file path (when profiling was on). */
-  endProfiling(): string | undefined;
-  release(): Promise<void>;
 }
 
 const toOrt = (t: Tensor) => new ort.Tensor(t.dtype, t.data as ort.Tensor.DataType, t.dims);

@@ -1,7 +1,7 @@
 import type { LoadedModel } from '../models/modelfile.js';
 import { inferenceOnnx } from '../models/inference.js';
-import { imagesToTensor, sizeBatches, tensorToImage, type RawImage } from './image.js';
 import { createSession, type Session, type SessionOptions } from './ort.js';
+import { checkBatchSize, SessionStylizer, type SessionStylizerOptions } from './session-stylizer.js';
 
 export interface StylizerOptions extends SessionOptions {
   /** Most images per network run. Defaults to 4. */
@@ -24,48 +24,21 @@ function sessionFor(model: LoadedModel, opts: SessionOptions): Promise<Session> 
 }
 
 /**
- * Runs a style network on images of any size: pads each to the network's stride grid, runs it, crops
- * the output back, so the result has exactly the input's size.
+ * Runs a style network on images of any size, in this thread: pads each to the network's stride grid,
+ * runs it, crops the output back, so the result has exactly the input's size.
  *
  * @example
  * const stylizer = await Stylizer.create(await loadModel('candy'));
  * const out = await stylizer.stylize({ width: 2, height: 2, channels: 3, data: new Uint8Array(12) });
  */
-export class Stylizer {
-  private constructor(
-    readonly model: LoadedModel,
-    private readonly session: Session,
-    private readonly batchSize: number,
-  ) {}
+export class Stylizer extends SessionStylizer {
+  private constructor(model: LoadedModel, session: Session, opts: SessionStylizerOptions) {
+    super(model, session, opts);
+  }
 
   static async create(model: LoadedModel, opts: StylizerOptions = {}): Promise<Stylizer> {
-    const batch = opts.batchSize ?? 4;
-    if (!Number.isInteger(batch) || batch < 1) throw new Error(`batch size must be a positive integer, got ${batch}`);
-    return new Stylizer(model, await sessionFor(model, opts), batch);
-  }
-
-  /** Stylize one image; the output is RGB (RGBA when the input has alpha) at the input's size. */
-  async stylize(image: RawImage): Promise<RawImage> {
-    const [out] = await this.stylizeMany([image]);
-    return out!;
-  }
-
-  /** Stylize many images, batching those of equal size; results keep the input order. */
-  async stylizeMany(images: readonly RawImage[]): Promise<RawImage[]> {
-    const results: RawImage[] = new Array(images.length);
-    for (const chunk of sizeBatches(images, this.batchSize)) {
-      const batch = chunk.map((i) => images[i]!);
-      const out = await this.run(batch);
-      chunk.forEach((i, k) => (results[i] = tensorToImage(out, k, batch[k]!.width, batch[k]!.height, batch[k])));
-    }
-    return results;
-  }
-
-  private async run(batch: readonly RawImage[]) {
-    const input = imagesToTensor(batch, this.model.stride, this.model.minSide);
-    const res = await this.session.run({ input });
-    const out = res.output;
-    if (!out || out.dtype !== 'float32') throw new Error(`model ${this.model.info.name} returned no float32 'output'`);
-    return out as typeof input;
+    const batchSize = checkBatchSize(opts.batchSize ?? 4);
+    // onnxruntime-node's run() blocks this thread, so there is nothing to overlap a second batch with.
+    return new Stylizer(model, await sessionFor(model, opts), { batchSize, inFlight: 1 });
   }
 }

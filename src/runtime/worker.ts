@@ -1,26 +1,13 @@
 import { Worker } from 'node:worker_threads';
 import { inferenceOnnx } from '../models/inference.js';
-import type { Tensor } from '../graph/tensor.js';
 import type { LoadedModel } from '../models/modelfile.js';
-import { imagesToTensor, sizeBatches, tensorToImage, type RawImage } from './image.js';
 import type { FromWorker, ToWorker } from './infer-worker.js';
+import type { Feeds, Fetches, Session } from './session.js';
+import { checkBatchSize, SessionStylizer, type SessionStylizerOptions, type StylizerTiming } from './session-stylizer.js';
 import type { StylizerOptions } from './stylizer.js';
+import { buffersOf } from './transfer.js';
 
-/** Anything that stylizes a list of frames, keeping order and sizes (Stylizer, WorkerStylizer, test fakes). */
-export interface FrameStylizer {
-  stylizeMany(images: readonly RawImage[]): Promise<RawImage[]>;
-}
-
-/** Time spent per step, in milliseconds, summed over all calls. */
-export interface StylizerTiming {
-  /** Packing frames into tensors (main thread). */
-  pre: number;
-  /** Network runs (inference thread). */
-  run: number;
-  /** Unpacking outputs into frames (main thread). */
-  post: number;
-  frames: number;
-}
+export type { FrameStylizer, StylizerTiming } from './session-stylizer.js';
 
 function spawn(): Worker {
   const here = import.meta.url;
@@ -34,6 +21,88 @@ function spawn(): Worker {
   return new Worker(new URL('./infer-worker.js', here));
 }
 
+/** A session on a worker thread. The feeds' buffers are moved there, so they are detached here after run(). */
+class WorkerSession implements Session {
+  /** Time the worker spent in session.run, summed (queueing and transfers excluded). */
+  runMs = 0;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (f: Fetches) => void; reject: (e: Error) => void }>();
+  private failure: Error | undefined;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly inputNames: readonly string[],
+    readonly outputNames: readonly string[],
+  ) {
+    worker.on('message', (m: FromWorker) => {
+      if (m.type === 'ready' || m.id === undefined) return;
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (m.type === 'error') p.reject(new Error(m.message));
+      else {
+        this.runMs += m.ms;
+        p.resolve(m.fetches);
+      }
+    });
+    worker.on('error', (e) => this.stop(new Error(`inference worker failed: ${e.message}`)));
+    worker.on('exit', () => this.stop(new Error('inference worker exited')));
+  }
+
+  static async create(onnx: Uint8Array, threads: number | undefined): Promise<WorkerSession> {
+    const worker = spawn();
+    let onMsg: (m: FromWorker) => void = () => {};
+    let onError: (e: Error) => void = () => {};
+    let onExit: (code: number) => void = () => {};
+    try {
+      const ready = await new Promise<Extract<FromWorker, { type: 'ready' }>>((resolve, reject) => {
+        onMsg = (m) => (m.type === 'ready' ? resolve(m) : m.type === 'error' ? reject(new Error(m.message)) : undefined);
+        onError = (e) => reject(new Error(`inference worker failed: ${e.message}`));
+        onExit = (code) => reject(new Error(`inference worker exited (code ${code})`));
+        worker.on('message', onMsg).on('error', onError).on('exit', onExit);
+        worker.postMessage({ type: 'init', onnx, ...(threads ? { threads } : {}) } satisfies ToWorker);
+      });
+      return new WorkerSession(worker, ready.inputNames, ready.outputNames);
+    } catch (e) {
+      await worker.terminate();
+      throw e;
+    } finally {
+      // Only our own listeners: removeAllListeners() would also drop the Worker's internal ones.
+      worker.off('message', onMsg).off('error', onError).off('exit', onExit);
+    }
+  }
+
+  run(feeds: Feeds, outputs?: readonly string[]): Promise<Fetches> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      const msg: ToWorker = { type: 'run', id, feeds, ...(outputs ? { outputs } : {}) };
+      this.worker.postMessage(msg, buffersOf(feeds));
+    });
+  }
+
+  endProfiling(): undefined {
+    return undefined;
+  }
+
+  release(): Promise<void> {
+    return this.terminate(new Error('session was released'));
+  }
+
+  /** Stop the thread; pending and later runs fail with `reason`. */
+  async terminate(reason: Error): Promise<void> {
+    this.stop(reason);
+    await this.worker.terminate();
+  }
+
+  private stop(reason: Error): void {
+    this.failure ??= reason;
+    for (const p of this.pending.values()) p.reject(this.failure);
+    this.pending.clear();
+  }
+}
+
 /**
  * A stylizer whose network runs on a worker thread. Packing and unpacking happen on the calling thread,
  * so with two calls in flight one batch is prepared while the other runs and the network never waits.
@@ -43,99 +112,25 @@ function spawn(): Worker {
  * const [out] = await s.stylizeMany([frame]);
  * await s.close();
  */
-export class WorkerStylizer implements FrameStylizer {
-  readonly timing: StylizerTiming = { pre: 0, run: 0, post: 0, frames: 0 };
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (t: Tensor<'float32'>) => void; reject: (e: Error) => void }>();
-  private failure: Error | undefined;
-
-  private constructor(
-    readonly model: LoadedModel,
-    private readonly worker: Worker,
-    private readonly batchSize: number,
-  ) {
-    worker.on('message', (m: FromWorker) => {
-      if (m.type === 'ready') return;
-      const id = m.type === 'result' || m.type === 'error' ? m.id : undefined;
-      const p = id === undefined ? undefined : this.pending.get(id);
-      if (!p) return;
-      this.pending.delete(id!);
-      if (m.type === 'error') p.reject(new Error(m.message));
-      else if (m.type === 'result') {
-        this.timing.run += m.ms;
-        p.resolve({ dtype: 'float32', dims: m.dims, data: m.data });
-      }
-    });
-    const die = (e: Error) => {
-      this.failure ??= e;
-      for (const p of this.pending.values()) p.reject(this.failure);
-      this.pending.clear();
-    };
-    worker.on('error', (e) => die(new Error(`inference worker failed: ${e.message}`)));
-    worker.on('exit', () => die(new Error('inference worker exited')));
+export class WorkerStylizer extends SessionStylizer<WorkerSession> {
+  private constructor(model: LoadedModel, session: WorkerSession, opts: SessionStylizerOptions) {
+    super(model, session, opts);
   }
 
   static async create(model: LoadedModel, opts: StylizerOptions = {}): Promise<WorkerStylizer> {
-    const batch = opts.batchSize ?? 1;
-    if (!Number.isInteger(batch) || batch < 1) throw new Error(`batch size must be a positive integer, got ${batch}`);
-    const worker = spawn();
-    let onMsg: (m: FromWorker) => void = () => {};
-    let onError: (e: Error) => void = () => {};
-    let onExit: (code: number) => void = () => {};
-    try {
-      await new Promise<void>((resolve, reject) => {
-        onMsg = (m) => (m.type === 'ready' ? resolve() : m.type === 'error' ? reject(new Error(m.message)) : undefined);
-        onError = (e) => reject(new Error(`inference worker failed: ${e.message}`));
-        onExit = (code) => reject(new Error(`inference worker exited (code ${code})`));
-        worker.on('message', onMsg).on('error', onError).on('exit', onExit);
-        const init: ToWorker = { type: 'init', onnx: inferenceOnnx(model), ...(opts.threads ? { threads: opts.threads } : {}) };
-        worker.postMessage(init);
-      });
-    } catch (e) {
-      await worker.terminate();
-      throw e;
-    } finally {
-      // Only our own listeners: removeAllListeners() would also drop the Worker's internal ones.
-      worker.off('message', onMsg).off('error', onError).off('exit', onExit);
-    }
-    return new WorkerStylizer(model, worker, batch);
+    const batchSize = checkBatchSize(opts.batchSize ?? 1);
+    const session = await WorkerSession.create(inferenceOnnx(model), opts.threads);
+    // Every batch of a call goes to the worker at once: it runs them in order while the next are packed.
+    return new WorkerStylizer(model, session, { batchSize, inFlight: Infinity });
   }
 
-  async stylizeMany(images: readonly RawImage[]): Promise<RawImage[]> {
-    const results: RawImage[] = new Array(images.length);
-    const runs: Promise<void>[] = [];
-    for (const chunk of sizeBatches(images, this.batchSize)) {
-      const batch = chunk.map((i) => images[i]!);
-      const t0 = performance.now();
-      const input = imagesToTensor(batch, this.model.stride, this.model.minSide);
-      this.timing.pre += performance.now() - t0;
-      runs.push(
-        this.run(input).then((out) => {
-          const t1 = performance.now();
-          chunk.forEach((i, k) => (results[i] = tensorToImage(out, k, batch[k]!.width, batch[k]!.height, batch[k])));
-          this.timing.post += performance.now() - t1;
-          this.timing.frames += chunk.length;
-        }),
-      );
-    }
-    await Promise.all(runs);
-    return results;
+  /** Packing and unpacking here, network runs on the worker thread. */
+  get timing(): StylizerTiming {
+    return { ...this.packTiming, run: this.session.runMs };
   }
 
   /** Stop the worker thread; later calls fail. */
-  async close(): Promise<void> {
-    this.failure ??= new Error('stylizer is closed');
-    await this.worker.terminate();
-  }
-
-  private run(input: Tensor<'float32'>): Promise<Tensor<'float32'>> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      const data = input.data as Float32Array;
-      const msg: ToWorker = { type: 'run', id, data, dims: input.dims };
-      this.worker.postMessage(msg, [data.buffer as ArrayBuffer]);
-    });
+  close(): Promise<void> {
+    return this.session.terminate(new Error('stylizer is closed'));
   }
 }

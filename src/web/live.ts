@@ -4,13 +4,13 @@
  * while it is busy new frames wait in the queue, the oldest dropped first.
  */
 import type { LoadedModel } from '../models/codec.js';
+import { Fifo } from '../runtime/fifo.js';
 import type { Backend, BackendRequest } from './backend.js';
 import { openCamera } from './camera.js';
 import { CameraLostError, fromWire } from './errors.js';
 import type { ModelSource } from './model.js';
 import { env, importMappedOrt } from './ort.js';
 import type { FromWorker, ToWorker } from './protocol.js';
-import { DropOldestQueue } from './queue.js';
 import { Ema, planFrame, RateMeter, type FrameSize } from './stats.js';
 
 export interface LiveOptions {
@@ -82,7 +82,7 @@ const isLoaded = (m: unknown): m is LoadedModel => typeof m === 'object' && m !=
 export class LiveStylizer extends EventTarget {
   readonly size: FrameSize;
   private readonly backendRequest: BackendRequest;
-  private readonly queue: DropOldestQueue<{ seq: number; pixels: ArrayBuffer }>;
+  private readonly queue: Fifo<{ seq: number; pixels: ArrayBuffer }>;
   private readonly capture: OffscreenCanvas;
   private readonly captureCtx: OffscreenCanvasRenderingContext2D;
   private readonly viewCtx: CanvasRenderingContext2D;
@@ -122,7 +122,7 @@ export class LiveStylizer extends EventTarget {
     super();
     this.size = opts.size ?? { width: 640, height: 480 };
     this.backendRequest = opts.backend ?? 'auto';
-    this.queue = new DropOldestQueue(opts.queue ?? 2);
+    this.queue = new Fifo(opts.queue ?? 2, 'drop-oldest');
     canvas.width = this.size.width;
     canvas.height = this.size.height;
     this.capture = new OffscreenCanvas(this.size.width, this.size.height);
@@ -242,7 +242,7 @@ export class LiveStylizer extends EventTarget {
       inferenceMs: this.inferMs.value,
       runMs: this.runMs.value,
       shownFps: this.shownRate.rate(now),
-      dropped: this.queue.dropped + this.counts.rejected + this.counts.stale + this.counts.skipped,
+      dropped: this.queue.stats.dropped + this.counts.rejected + this.counts.stale + this.counts.skipped,
       skipped: this.counts.skipped,
       shown: this.counts.shown,
       rejected: this.counts.rejected,
@@ -341,7 +341,7 @@ export class LiveStylizer extends EventTarget {
   /** Send the oldest queued frame when the worker is idle: at most one frame in flight. */
   private pump(): void {
     if (this.busy || !this.ready || !this.worker) return;
-    const f = this.queue.shift();
+    const [f] = this.queue.popAvailable(1);
     if (!f) return;
     this.busy = true;
     this.sentAt = performance.now();
@@ -400,7 +400,8 @@ export class LiveStylizer extends EventTarget {
       this.viewCtx.putImageData(img, 0, 0);
       return;
     }
-    this.queue.push({ seq: this.seq++, pixels: img.data.buffer as ArrayBuffer });
+    // Never waits (drop-oldest) and never rejects (the queue is never closed).
+    void this.queue.push({ seq: this.seq++, pixels: img.data.buffer as ArrayBuffer });
     this.pump();
   }
 

@@ -1,9 +1,11 @@
 /**
  * The one module of the browser entry that imports onnxruntime-web (resolved by the page's bundler or
- * import map). Everything else talks to {@link WebSession}.
+ * import map). Everything else talks to {@link WebSession}, the same {@link Session} that
+ * ../runtime/ort.ts gives Node.
  */
 import type * as Ort from 'onnxruntime-web';
-import type { Tensor } from '../graph/tensor.js';
+import type { DType, Tensor } from '../graph/tensor.js';
+import type { Feeds, Fetches, Session } from '../runtime/session.js';
 import type { Backend } from './backend.js';
 import { BackendUnavailableError } from './errors.js';
 
@@ -90,15 +92,26 @@ let open = 0;
 /** Sessions created and not yet released in this thread (leak checks). */
 export const openSessions = () => open;
 
-/** A style network's session: float32 NCHW image in, the same out. Runs are serialised (one at a time). */
-export interface WebSession {
+/** onnxruntime-web's session as a {@link Session}, plus where it runs. Runs are serialised (one at a time). */
+export interface WebSession extends Session {
   readonly backend: Backend;
   /** WASM threads (0 on WebGPU). */
   readonly threads: number;
-  run(input: Tensor<'float32'>): Promise<Tensor<'float32'>>;
-  release(): Promise<void>;
+  /** Wall time of the last successful run() in ms, waiting for earlier runs included (as its caller saw it). */
+  readonly lastRunMs: number;
 }
 
+/** A host copy of an output; GPU outputs are downloaded and their GPU buffers freed. */
+async function toHost(y: Ort.Tensor): Promise<Tensor> {
+  try {
+    const data = y.location === 'cpu' ? y.data : await y.getData();
+    return { dtype: y.type as DType, dims: y.dims, data: data as Tensor['data'] };
+  } finally {
+    if (y.location !== 'cpu') y.dispose();
+  }
+}
+
+/** A session for a style network (its graph must have 'input' and 'output'). */
 export async function createSession(onnx: Uint8Array, backend: Backend): Promise<WebSession> {
   const ort = await loadOrt(backend);
   let session: Ort.InferenceSession;
@@ -122,25 +135,32 @@ export async function createSession(onnx: Uint8Array, backend: Backend): Promise
     await release();
     throw new BackendUnavailableError(`model has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; expected 'input' and 'output'`);
   }
-  const runOnce = async (input: Tensor<'float32'>): Promise<Tensor<'float32'>> => {
+  const runOnce = async (feeds: Feeds, outputs: readonly string[] | undefined): Promise<Fetches> => {
     if (released) throw new Error('session was released');
-    const res = await session.run({ input: new ort.Tensor('float32', input.data, input.dims) });
-    const y = res.output!;
-    try {
-      const data = (y.location === 'cpu' ? y.data : await y.getData()) as Float32Array;
-      return { dtype: 'float32', dims: y.dims, data };
-    } finally {
-      if (y.location !== 'cpu') y.dispose();
-    }
+    const ortFeeds: Record<string, Ort.Tensor> = {};
+    for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = new ort.Tensor(v.dtype, v.data as Ort.Tensor.DataType, v.dims);
+    const res = outputs ? await session.run(ortFeeds, outputs as string[]) : await session.run(ortFeeds);
+    const out: Fetches = {};
+    for (const [k, v] of Object.entries(res)) out[k] = await toHost(v);
+    return out;
   };
-  return {
+  const ws = {
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
     backend,
     threads: backend === 'wasm' ? (ort.env.wasm.numThreads ?? 1) : 0,
-    run: (input) => {
-      const p = chain.then(() => runOnce(input));
+    lastRunMs: 0,
+    run: (feeds: Feeds, outputs?: readonly string[]) => {
+      const t0 = performance.now();
+      const p = chain.then(() => runOnce(feeds, outputs));
       chain = p.catch(() => undefined);
-      return p;
+      return p.then((r) => {
+        ws.lastRunMs = performance.now() - t0;
+        return r;
+      });
     },
+    endProfiling: () => undefined,
     release,
   };
+  return ws;
 }

@@ -1,6 +1,6 @@
 import type { LoadedModel } from '../models/codec.js';
 import { inferenceOnnx } from '../models/inference.js';
-import { imagesToTensor, tensorToImage } from '../runtime/image.js';
+import { SessionStylizer } from '../runtime/session-stylizer.js';
 import { chooseBackend, type Backend, type BackendRequest } from './backend.js';
 import { createSession, type WebSession } from './ort.js';
 import { toImageData, type ImageSource } from './source.js';
@@ -11,21 +11,23 @@ export interface StylizerOptions {
 }
 
 /**
- * Runs a style network in the page, like Node's `Stylizer`: any size in, the same size out (padding to
- * the network's stride and cropping back happen inside).
+ * Runs a style network in the page, like Node's `Stylizer` (the same body, on an onnxruntime-web
+ * session): any size in, the same size out (padding to the network's stride and cropping back happen inside).
  *
  * @example
  * const stylizer = await Stylizer.create(await loadModel('candy_rt'));
  * const out = await stylizer.stylize(document.querySelector('img'), canvas); // also drawn into canvas
  */
 export class Stylizer {
-  /** session.run time of the last stylize call, in ms (pre/post-processing excluded). */
-  lastRunMs = 0;
+  private readonly body: SessionStylizer<WebSession>;
 
   private constructor(
     readonly model: LoadedModel,
     private readonly session: WebSession,
-  ) {}
+  ) {
+    // One frame per call; the session runs one call at a time anyway.
+    this.body = new SessionStylizer(model, session, { batchSize: 1, inFlight: 1 });
+  }
 
   static async create(model: LoadedModel, opts: StylizerOptions = {}): Promise<Stylizer> {
     const backend = await chooseBackend(opts.backend ?? 'auto');
@@ -40,6 +42,11 @@ export class Stylizer {
   /** WASM threads in use (0 on WebGPU). */
   get threads(): number {
     return this.session.threads;
+  }
+
+  /** session.run time of the last stylize call, in ms (pre/post-processing excluded). */
+  get lastRunMs(): number {
+    return this.session.lastRunMs;
   }
 
   /** Stylize a source at its own size; with `canvas`, also draw the result into it (resized to fit). */
@@ -57,12 +64,7 @@ export class Stylizer {
 
   /** RGBA pixels in, stylized RGBA out (alpha carried over). The live loop's worker calls this. */
   async stylizeRgba(rgba: Uint8ClampedArray, width: number, height: number): Promise<Uint8ClampedArray<ArrayBuffer>> {
-    const frame = { width, height, channels: 4 as const, data: rgba };
-    const x = imagesToTensor([frame], this.model.stride, this.model.minSide);
-    const t0 = performance.now();
-    const y = await this.session.run(x);
-    this.lastRunMs = performance.now() - t0;
-    const out = tensorToImage(y, 0, width, height, frame);
+    const out = await this.body.stylize({ width, height, channels: 4, data: rgba });
     return new Uint8ClampedArray(out.data.buffer as ArrayBuffer);
   }
 

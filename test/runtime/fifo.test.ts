@@ -74,6 +74,46 @@ test('fail rejects a waiting consumer and a blocked producer', async () => {
   await assert.rejects(q2.push(3), /stop/);
 });
 
-test('rejects a bad capacity', () => {
-  assert.throws(() => new Fifo(0), /capacity must be a positive integer/);
+// The live loop's use (src/web/live.ts): push never waits, the consumer takes what is queued now.
+test('drop-oldest keeps the newest items and counts what it drops', async () => {
+  const evicted: number[] = [];
+  const q = new Fifo<number>(2, 'drop-oldest', (x) => evicted.push(x));
+  await q.push(1);
+  await q.push(2);
+  assert.deepEqual(evicted, []);
+  await q.push(3);
+  assert.deepEqual(evicted, [1]);
+  await q.push(4);
+  assert.deepEqual(evicted, [1, 2]);
+  assert.equal(q.stats.dropped, 2);
+  assert.equal(q.length, 2);
+  assert.deepEqual(q.popAvailable(1), [3]);
+  assert.deepEqual(q.popAvailable(1), [4]);
+  assert.deepEqual(q.popAvailable(1), []);
+  assert.equal(q.stats.dropped, 2);
+});
+
+test('drop-oldest queue of one always holds the latest frame', async () => {
+  const q = new Fifo<string>(1, 'drop-oldest');
+  for (const s of ['a', 'b', 'c']) await q.push(s);
+  assert.equal(q.length, 1);
+  assert.deepEqual(q.popAvailable(1), ['c']);
+  assert.equal(q.stats.dropped, 2);
+});
+
+test('clear discards queued items as dropped and leaves the queue open', async () => {
+  const evicted: number[] = [];
+  const q = new Fifo<number>(3, 'drop-oldest', (x) => evicted.push(x));
+  await q.push(1);
+  await q.push(2);
+  q.clear();
+  assert.equal(q.length, 0);
+  assert.equal(q.stats.dropped, 2);
+  assert.deepEqual(evicted, [1, 2]);
+  await q.push(5);
+  assert.deepEqual(q.popAvailable(1), [5]);
+});
+
+test('rejects a capacity that is not a positive integer', () => {
+  for (const c of [0, -1, 1.5, NaN]) assert.throws(() => new Fifo(c), /queue capacity must be a positive integer/);
 });
