@@ -1,5 +1,4 @@
 import { cpus, loadavg } from 'node:os';
-import { inferenceOnnx } from '../models/inference.js';
 import type { Tensor } from '../graph/tensor.js';
 import { decodeImage } from '../io/decode.js';
 import { REGISTRY, type AssetEntry } from '../io/registry.js';
@@ -14,7 +13,7 @@ import { measureMatmulPeak, type PeakOptions } from '../perf/peak.js';
 import { summarize, type Summary } from '../perf/stats.js';
 import { timeSession } from '../perf/time.js';
 import { imagesToTensor, type RawImage } from '../runtime/image.js';
-import { createSession, type Session } from '../runtime/ort.js';
+import { Stylizer } from '../runtime/stylizer.js';
 import { listImages } from '../train/data.js';
 import { LossMeter, readStyleTensor, type PerceptualLosses } from './losses.js';
 import { psnr, ssim } from './metrics.js';
@@ -147,38 +146,11 @@ export function loadPhoto(file: string, width: number, height: number): Promise<
   return decodeImage(file, { fit: { mode: 'cover', width, height }, pixels: 'rgb', name: `photo ${file}` });
 }
 
-/** The top-left width x height of channel planes of a [1, 3, H, W] output, clamped to 0..255 (NaN -> 0). */
-export function cropClamp(t: Tensor, width: number, height: number): Float32Array {
-  const [, c, H, W] = t.dims as [number, number, number, number];
-  if (c !== 3 || H < height || W < width) throw new Error(`network output [${t.dims.join(', ')}] cannot hold a ${width}x${height} image`);
-  const out = new Float32Array(3 * width * height);
-  for (let k = 0; k < 3; k++) {
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        const v = Number(t.data[k * H * W + y * W + x]);
-        out[k * width * height + y * width + x] = v > 0 ? (v < 255 ? v : 255) : 0;
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * A model's output on one photo computed as Stylizer computes it (`input` is the photo padded to the
- * model's stride grid by imagesToTensor; the output is cropped back and clamped) but not rounded:
- * Stylizer hands out 8-bit images, and PSNR, SSIM and the losses are measured on the unrounded values.
- */
-export async function modelOutput(session: Pick<Session, 'run'>, spec: string, input: Tensor<'float32'>, width: number, height: number): Promise<Float32Array> {
-  const res = await session.run({ input });
-  if (!res.output) throw new Error(`model ${spec} returned no 'output'`);
-  return cropClamp(res.output, width, height);
-}
-
 interface Entry {
   readonly spec: string;
   readonly role: 'model' | 'reference';
   readonly model: LoadedModel;
-  readonly session: Session;
+  readonly stylizer: Stylizer;
 }
 
 function checkInt(v: number | undefined, flag: string, min = 1): void {
@@ -198,12 +170,12 @@ async function photoList(dir: string, limit: number | undefined): Promise<string
  * load changes on the machine hit all models alike and their ratio stays meaningful.
  */
 async function timeAlternating(entries: readonly Entry[], inputs: readonly Tensor[], trials: number, warmup: number, onTrial: (t: number) => void): Promise<Summary[]> {
-  for (let i = 0; i < entries.length; i++) await timeSession(entries[i]!.session, { input: inputs[i]! }, { warmup, trials: 1 });
+  for (let i = 0; i < entries.length; i++) await timeSession(entries[i]!.stylizer.session, { input: inputs[i]! }, { warmup, trials: 1 });
   const samples = entries.map((): number[] => []);
   for (let t = 0; t < trials; t++) {
     for (let j = 0; j < entries.length; j++) {
       const i = (j + t) % entries.length;
-      const { samples: s } = await timeSession(entries[i]!.session, { input: inputs[i]! }, { warmup: 0, trials: 1 });
+      const { samples: s } = await timeSession(entries[i]!.stylizer.session, { input: inputs[i]! }, { warmup: 0, trials: 1 });
       samples[i]!.push(...s);
     }
     onTrial(t);
@@ -274,9 +246,9 @@ export async function evaluate(o: EvalOptions, onEvent: (e: EvalEvent) => void =
   const sums = new Map<Entry, { psnr: number[]; ssim: number[]; losses: PerceptualLosses[] }>();
   try {
     const specs = [...o.models.map((spec, i) => ({ spec, role: 'model' as const, model: models[i]! })), ...(refModel ? [{ spec: reference!.spec, role: 'reference' as const, model: refModel }] : [])];
-    // Sessions of our own rather than Stylizer's: the timing runs session.run alone, as it always has
-    // (Stylizer adds padding and 8-bit copies), and the metrics need the unrounded outputs.
-    for (const s of specs) entries.push({ ...s, session: await createSession(inferenceOnnx(s.model), { threads }) });
+    // The user's path (Stylizer), its outputs taken before rounding for the metrics; the timing runs
+    // its session alone on a padded input, as it always has (padding and 8-bit copies are not the network's time).
+    for (const s of specs) entries.push({ ...s, stylizer: await Stylizer.create(s.model, { threads, shared: false }) });
     for (const e of entries) sums.set(e, { psnr: [], ssim: [], losses: [] });
     onEvent({ type: 'start', photos: files.length, models: o.models.length, losses: !!meter });
 
@@ -285,10 +257,9 @@ export async function evaluate(o: EvalOptions, onEvent: (e: EvalEvent) => void =
       onEvent({ type: 'photo', index, total: files.length, file });
       const photo = await loadPhoto(file, width, height);
       const x = imagesToTensor([photo]).data;
-      const inputs = entries.map((e) => imagesToTensor([photo], e.model.stride, e.model.minSide));
-      if (index === 0) timingInputs = inputs;
+      if (index === 0) timingInputs = entries.map((e) => imagesToTensor([photo], e.model.stride, e.model.minSide));
       const outputs: Float32Array[] = [];
-      for (const [i, e] of entries.entries()) outputs.push(await modelOutput(e.session, e.spec, inputs[i]!, width, height));
+      for (const e of entries) outputs.push(await e.stylizer.stylizeFloat(photo));
       const ref = refModel ? outputs[outputs.length - 1]! : undefined;
       for (const [i, e] of entries.entries()) {
         const s = sums.get(e)!;
@@ -352,7 +323,7 @@ export async function evaluate(o: EvalOptions, onEvent: (e: EvalEvent) => void =
       rows,
     };
   } finally {
-    for (const e of entries) await e.session.release();
+    for (const e of entries) await e.stylizer.release();
     await meter?.release();
   }
 }

@@ -71,6 +71,26 @@ export function imagesToTensor(images: readonly RawImage[], stride = 1, minSide 
  * Image `index` of an NCHW output, cropped to width x height, clamped to 0..255 and rounded.
  * When `alphaFrom` has an alpha channel it is carried over, so transparent PNGs stay transparent.
  */
+/**
+ * The top-left width x height of image `index` of a [N, 3, H, W] output as RGB planes, clamped to
+ * 0..255 (NaN -> 0) but not rounded: what quality metrics are measured on (tensorToImage rounds).
+ */
+export function tensorToPlanes(t: Tensor<'float32'>, width: number, height: number, index = 0): Float32Array {
+  const [n, c, H, W] = t.dims as [number, number, number, number];
+  if (index >= n || c !== 3 || H < height || W < width) throw new Error(`network output [${t.dims.join(', ')}] cannot hold image ${index} of ${width}x${height}`);
+  const out = new Float32Array(3 * width * height);
+  const base = index * 3 * H * W;
+  for (let k = 0; k < 3; k++) {
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const v = t.data[base + k * H * W + y * W + x]!;
+        out[k * width * height + y * width + x] = v > 0 ? (v < 255 ? v : 255) : 0;
+      }
+    }
+  }
+  return out;
+}
+
 export function tensorToImage(t: Tensor<'float32'>, index: number, width: number, height: number, alphaFrom?: RawImage): RawImage {
   const [n, c, H, W] = t.dims as [number, number, number, number];
   if (index >= n || c !== 3 || H < height || W < width) {

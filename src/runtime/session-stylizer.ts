@@ -4,7 +4,7 @@
  */
 import type { Tensor } from '../graph/tensor.js';
 import type { LoadedModel } from '../models/codec.js';
-import { imagesToTensor, sizeBatches, tensorToImage, type RawImage } from './image.js';
+import { imagesToTensor, sizeBatches, tensorToImage, tensorToPlanes, type RawImage } from './image.js';
 import type { Session } from './session.js';
 
 /** Anything that stylizes a list of frames, keeping order and sizes (Stylizer, WorkerStylizer, test fakes). */
@@ -55,7 +55,8 @@ export class SessionStylizer<S extends Session = Session> implements FrameStyliz
 
   constructor(
     readonly model: LoadedModel,
-    protected readonly session: S,
+    /** The session it runs (benchmarks time its runs alone). */
+    readonly session: S,
     opts: SessionStylizerOptions,
   ) {
     this.batchSize = checkBatchSize(opts.batchSize);
@@ -93,6 +94,16 @@ export class SessionStylizer<S extends Session = Session> implements FrameStyliz
     }
     await Promise.all(running);
     return results;
+  }
+
+  /**
+   * One image's output before rounding: RGB planes [3 * height * width] on 0..255 (clamped, NaN -> 0)
+   * at the input's size, computed exactly as {@link stylize} computes it. PSNR, SSIM and the VGG
+   * losses are measured on these rather than on 8-bit images.
+   */
+  async stylizeFloat(image: RawImage): Promise<Float32Array> {
+    const out = await this.run(imagesToTensor([image], this.model.stride, this.model.minSide));
+    return tensorToPlanes(out, image.width, image.height);
   }
 
   private async run(input: Tensor<'float32'>): Promise<Tensor<'float32'>> {

@@ -6,13 +6,18 @@ import { checkBatchSize, SessionStylizer, type SessionStylizerOptions } from './
 export interface StylizerOptions extends SessionOptions {
   /** Most images per network run. Defaults to 4. */
   readonly batchSize?: number;
+  /**
+   * Share the session with every Stylizer of the same model and threads (the default). false: a
+   * session of its own, freed by {@link Stylizer.release} (for callers that run many models in turn).
+   */
+  readonly shared?: boolean;
 }
 
 // Sessions are expensive to create (graph optimization); share them per model bytes and threads.
 const sessions = new Map<string, Promise<Session>>();
 
-function sessionFor(model: LoadedModel, opts: SessionOptions): Promise<Session> {
-  if (opts.profilePrefix) return createSession(inferenceOnnx(model), opts);
+function sessionFor(model: LoadedModel, opts: StylizerOptions): Promise<Session> {
+  if (opts.profilePrefix || opts.shared === false) return createSession(inferenceOnnx(model), opts);
   const key = `${model.sha256}:${opts.threads ?? 0}`;
   let s = sessions.get(key);
   if (!s) {
@@ -32,13 +37,18 @@ function sessionFor(model: LoadedModel, opts: SessionOptions): Promise<Session> 
  * const out = await stylizer.stylize({ width: 2, height: 2, channels: 3, data: new Uint8Array(12) });
  */
 export class Stylizer extends SessionStylizer {
-  private constructor(model: LoadedModel, session: Session, opts: SessionStylizerOptions) {
+  private constructor(model: LoadedModel, session: Session, opts: SessionStylizerOptions, private readonly owned: boolean) {
     super(model, session, opts);
   }
 
   static async create(model: LoadedModel, opts: StylizerOptions = {}): Promise<Stylizer> {
     const batchSize = checkBatchSize(opts.batchSize ?? 4);
     // onnxruntime-node's run() blocks this thread, so there is nothing to overlap a second batch with.
-    return new Stylizer(model, await sessionFor(model, opts), { batchSize, inFlight: 1 });
+    return new Stylizer(model, await sessionFor(model, opts), { batchSize, inFlight: 1 }, opts.shared === false);
+  }
+
+  /** Free a session of its own (`shared: false`); shared sessions live as long as the process. */
+  async release(): Promise<void> {
+    if (this.owned) await this.session.release();
   }
 }

@@ -6,12 +6,11 @@ import sharp from 'sharp';
 import { Graph } from '../../src/graph/graph.js';
 import { toOnnx } from '../../src/graph/onnx.js';
 import { f32, type Tensor } from '../../src/graph/tensor.js';
-import { cropClamp, evaluate, formatEvalJson, formatEvalMarkdown, loadPhoto, modelOutput, readStyleTensor, type EvalOptions, type EvalReport } from '../../src/eval/index.js';
+import { evaluate, formatEvalJson, formatEvalMarkdown, loadPhoto, readStyleTensor, type EvalOptions, type EvalReport } from '../../src/eval/index.js';
 import { psnr, ssim } from '../../src/eval/metrics.js';
-import { inferenceOnnx } from '../../src/models/inference.js';
 import { toLoaded, type LoadedModel } from '../../src/models/modelfile.js';
 import { vggFeatures } from '../../src/models/vgg.js';
-import { imagesToTensor } from '../../src/runtime/image.js';
+import { imagesToTensor, tensorToPlanes } from '../../src/runtime/image.js';
 import { createSession } from '../../src/runtime/ort.js';
 import { Stylizer } from '../../src/runtime/stylizer.js';
 import { needsMirror } from '../helpers/assets.js';
@@ -60,10 +59,10 @@ async function stylized(model: LoadedModel, file: string): Promise<{ x: Float32A
   const session = await createSession(model.onnx, { threads: 1 });
   const { output } = await session.run({ input: imagesToTensor([photo], 4) });
   await session.release();
-  return { x: imagesToTensor([photo]).data, y: cropClamp(output!, W, H) };
+  return { x: imagesToTensor([photo]).data, y: tensorToPlanes(output as Tensor<'float32'>, W, H) };
 }
 
-test('loadPhoto cover-resizes and centre-crops to exactly the size; cropClamp clamps to 0..255', async () => {
+test('loadPhoto cover-resizes and centre-crops to exactly the size; tensorToPlanes clamps to 0..255', async () => {
   const p = await loadPhoto(files[1]!, W, H);
   assert.deepEqual([p.width, p.height, p.channels, p.data.length], [W, H, 3, W * H * 3]);
   // A uniform photo stays uniform: no letterboxing bars.
@@ -73,23 +72,22 @@ test('loadPhoto cover-resizes and centre-crops to exactly the size; cropClamp cl
   for (let i = 0; i < f.data.length; i += 3) assert.deepEqual([...f.data.subarray(i, i + 3)], [10, 200, 90]);
   // [1, 3, 2, 3] output cropped to 2x1: planes keep their order, values clamp, NaN becomes 0.
   const t = f32([1, 3, 2, 3], [-5, 10, 99, 0, 0, 0, 300, NaN, 99, 0, 0, 0, 254.5, 1, 99, 0, 0, 0]);
-  assert.deepEqual([...cropClamp(t, 2, 1)], [0, 10, 255, 0, 254.5, 1]);
+  assert.deepEqual([...tensorToPlanes(t, 2, 1)], [0, 10, 255, 0, 254.5, 1]);
 });
 
-test("eval's outputs are Stylizer's before rounding to 8-bit", async () => {
+test("eval's outputs (Stylizer.stylizeFloat) are Stylizer's images before rounding to 8-bit", async () => {
   const model = tinyModel({}, 4);
-  const session = await createSession(inferenceOnnx(model), { threads: 1 });
-  const stylizer = await Stylizer.create(model, { threads: 1 });
+  const stylizer = await Stylizer.create(model, { threads: 1, shared: false });
   try {
     for (const file of files) {
       const photo = await loadPhoto(file, W, H);
-      const y = await modelOutput(session, 'tiny', imagesToTensor([photo], model.stride, model.minSide), W, H);
+      const y = await stylizer.stylizeFloat(photo);
       const user = await stylizer.stylize(photo);
       assert.deepEqual([...y].map(Math.round), [...imagesToTensor([user]).data], file);
       assert.ok(y.some((v) => v !== Math.round(v)), 'the metrics see the unrounded values');
     }
   } finally {
-    await session.release();
+    await stylizer.release();
   }
 });
 
