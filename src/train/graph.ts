@@ -57,38 +57,14 @@ export function buildTrainGraph(s: TrainGraphSpec, opts: { outputY?: boolean } =
   const specs = paramSpecs(s.config);
   const params = new Map(specs.map((p) => [p.name, g.input(p.name, 'float32', p.dims)]));
   const x = g.input(TRAIN_IO.content, 'float32', [s.batch, 3, s.height, s.width]);
-  const ctx: GraphContext = { graph: g, batch: s.batch, height: s.height, width: s.width, vgg: s.vgg, contentLayer: s.contentLayer, styleLayers: s.styleLayers };
-  const parts = (s.terms ?? BUILT_IN_TERMS).flatMap((t): Part[] => {
-    const weight = s.weights[t.name];
-    if (weight || s.monitor?.includes(t.name)) return [{ name: t.name, weight: weight || undefined, graph: t.graph(ctx) }];
-    return [];
-  });
-
+  const parts = termParts(s, { graph: g, batch: s.batch, height: s.height, width: s.width, vgg: s.vgg, contentLayer: s.contentLayer, styleLayers: s.styleLayers });
   // The first term's network hook is the outermost: it sees the content batch.
   const net = parts.reduceRight<(input: Value) => Value>(
     (inner, p) => (p.graph.network ? (input) => p.graph.network!(input, inner) : inner),
     (input) => transformerForward(input, s.config, params),
   );
   const y = net(x);
-  // VGG features are built when a term first asks: node creation order decides the order in which
-  // gradient contributions are summed, and the stability term's come before the perceptual ones.
-  let features: ReadonlyMap<string, Value> | undefined;
-  const taps = [...new Set([s.contentLayer, ...s.styleLayers])];
-  const forward: ForwardPass = { x, y, get features() {
-    return (features ??= taps.length ? vggFeatures(y, s.vgg, taps) : new Map<string, Value>());
-  } };
-
-  const terms = new Map<string, Value>();
-  const monitored: string[] = [];
-  for (const p of parts) {
-    const loss = p.graph.loss(forward);
-    if (!loss) continue;
-    if (p.weight !== undefined) terms.set(p.name, mul(loss, p.weight));
-    else {
-      g.output(loss, TRAIN_IO.loss(p.name));
-      monitored.push(p.name);
-    }
-  }
+  const { terms, monitored } = lossOutputs(parts, forwardPass(s, x, y));
   if (!terms.size) throw new Error('training: every loss weight is zero');
 
   const total = [...terms.values()].reduce((a, b) => add(a, b));
@@ -99,4 +75,45 @@ export function buildTrainGraph(s: TrainGraphSpec, opts: { outputY?: boolean } =
   gradients(total, names.map((n) => params.get(n)!)).forEach((d, i) => g.output(d, TRAIN_IO.grad(names[i]!)));
   prune(g);
   return { onnx: toOnnx(g), params: names, terms: [...terms.keys()], monitored, nodes: g.nodes.length };
+}
+
+/** The graph parts of the terms that are weighted or monitored, in term order. */
+function termParts(s: TrainGraphSpec, ctx: GraphContext): Part[] {
+  return (s.terms ?? BUILT_IN_TERMS).flatMap((t): Part[] => {
+    const weight = s.weights[t.name];
+    if (weight || s.monitor?.includes(t.name)) return [{ name: t.name, weight: weight || undefined, graph: t.graph(ctx) }];
+    return [];
+  });
+}
+
+/**
+ * The forward pass with VGG features built when a term first asks: node creation order decides the
+ * order in which gradient contributions are summed, and the stability term's come before the perceptual ones.
+ */
+function forwardPass(s: TrainGraphSpec, x: Value, y: Value): ForwardPass {
+  let features: ReadonlyMap<string, Value> | undefined;
+  const taps = [...new Set([s.contentLayer, ...s.styleLayers])];
+  return {
+    x,
+    y,
+    get features() {
+      return (features ??= taps.length ? vggFeatures(y, s.vgg, taps) : new Map<string, Value>());
+    },
+  };
+}
+
+/** Weighted losses (for the total) and monitored ones, output as they are built. */
+function lossOutputs(parts: readonly Part[], f: ForwardPass): { terms: Map<string, Value>; monitored: string[] } {
+  const terms = new Map<string, Value>();
+  const monitored: string[] = [];
+  for (const p of parts) {
+    const loss = p.graph.loss(f);
+    if (!loss) continue;
+    if (p.weight !== undefined) terms.set(p.name, mul(loss, p.weight));
+    else {
+      loss.graph.output(loss, TRAIN_IO.loss(p.name));
+      monitored.push(p.name);
+    }
+  }
+  return { terms, monitored };
 }
