@@ -24,13 +24,14 @@ export const temporalTerm: LossTermDef = {
     const index = g.input(io.index, 'int64', [batch, 3, 4 * height * width]);
     const weight = g.input(io.weight, 'float32', [batch, 1, 4, height * width]);
     const mask = g.input(io.mask, 'float32', [batch, 1, height, width]);
-    const noise = g.input(io.noise, 'float32', [batch, 3, height, width]);
     let yMoved: Value | undefined;
     return {
       network: (x, net) => {
-        const both = net(concat([x, add(warpGraph(x, index, weight), noise)], 0));
+        const moved = add(warpGraph(x, index, weight), g.input(io.noise, 'float32', [batch, 3, height, width]));
+        const both = net(concat([x, moved], 0));
+        const y = slice(both, { starts: [0], ends: [batch], axes: [0] });
         yMoved = slice(both, { starts: [batch], ends: [2 * batch], axes: [0] });
-        return slice(both, { starts: [0], ends: [batch], axes: [0] });
+        return y;
       },
       loss: ({ y }) => maskedMse(yMoved!, warpGraph(y, index, weight), mask),
     };
