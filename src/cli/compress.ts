@@ -1,13 +1,21 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { compress, DEFAULT_DISTILL_WEIGHT } from '../compress/index.js';
-import { addArchitectureOptions, addTrainingOptions, architectureChanges, choice, number, reporter, runOptions, type TrainingFlags } from './training.js';
+import { addArchitectureOptions, addTrainingOptions, architectureChanges, choice, given, reporter, runOptions, type FlagValues, type TrainingFlagSpec } from './training.js';
 
-interface Flags extends TrainingFlags {
+/** The flags this command reads itself; the shared ones reach the options through runOptions. */
+interface Flags extends FlagValues {
   teacher: string;
+  content?: string;
   style?: string;
   dropBlocks?: number[];
   init: 'transfer' | 'random';
+  json?: boolean;
 }
+
+/** Distillation is compression's point: its weight flag says so, with compress's default. */
+const FLAGS: TrainingFlagSpec = {
+  weightHelp: { distill: `weight of MSE(student, teacher) on 0..255 (defaults to ${DEFAULT_DISTILL_WEIGHT}; 0 turns it off)` },
+};
 
 const blockList = (value: string): number[] =>
   value.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
@@ -26,8 +34,7 @@ export function register(program: Command): void {
     .option('--drop-blocks <list>', 'teacher residual blocks to remove, 0-based (defaults to the middle three: 1,2,3)', blockList)
     .option('--init <kind>', 'transfer (from the teacher) or random', choice('transfer', 'random'), 'transfer');
   addArchitectureOptions(cmd);
-  addTrainingOptions(cmd)
-    .option('--distill-weight <w>', `weight of MSE(student, teacher) on 0..255 (defaults to ${DEFAULT_DISTILL_WEIGHT}; 0 turns it off)`, number)
+  addTrainingOptions(cmd, FLAGS)
     .action(async (f: Flags) => {
       const content = f.content ?? (process.env.STYLECAST_MIRROR ? `${process.env.STYLECAST_MIRROR}/photos/train` : undefined);
       if (!content) throw new Error('no training photos: pass --content <dir> or set STYLECAST_MIRROR');
@@ -35,11 +42,10 @@ export function register(program: Command): void {
       const report = reporter(f);
       await compress(
         {
-          ...runOptions({ ...f, content }),
+          ...runOptions({ ...f, content }, FLAGS),
           teacher: f.teacher,
           initFrom: f.init,
-          ...(f.style ? { style: f.style } : {}),
-          ...(f.dropBlocks ? { dropBlocks: f.dropBlocks } : {}),
+          ...given({ style: f.style, dropBlocks: f.dropBlocks }),
           ...(Object.keys(changes).length ? { changes } : {}),
         },
         (e) => {

@@ -3,14 +3,17 @@ import { transformerOf } from '../models/codec.js';
 import { loadModel } from '../models/load.js';
 import { PRESETS, type TransformerConfig } from '../models/transformer.js';
 import { train, type TrainOptions } from '../train/trainer.js';
-import { addArchitectureOptions, addTrainingOptions, architectureChanges, choice, number, reporter, runOptions, type TrainingFlags } from './training.js';
+import { addArchitectureOptions, addTrainingOptions, architectureChanges, choice, given, reporter, runOptions, type FlagValues } from './training.js';
 
-interface Flags extends TrainingFlags {
+/** The flags this command reads itself; the shared ones reach the options through runOptions. */
+interface Flags extends FlagValues {
   style: string;
   preset: 'torch' | 'engstrom';
   blocks?: number;
   teacher?: string;
   init?: string;
+  resume?: string;
+  json?: boolean;
 }
 
 /** Whether any flag picks the architecture (the preset's default 'torch' does not count). */
@@ -31,15 +34,11 @@ async function initOptions(name: string): Promise<Pick<TrainOptions, 'config' | 
 async function toOptions(f: Flags): Promise<TrainOptions> {
   // With --resume too, the checkpoint's weights win and --init still supplies the metadata.
   if (f.init && architectureFlags(f)) throw new Error('--init takes the architecture from the model: drop --preset, --blocks and the architecture flags');
-  if (f.init) return { ...runOptions(f), style: f.style, ...(await initOptions(f.init)), ...(f.teacher ? { teacher: f.teacher } : {}) };
-  const config: TransformerConfig = { ...PRESETS[f.preset], ...architectureChanges(f), ...(f.blocks !== undefined ? { blocks: f.blocks } : {}) };
-  return {
-    ...runOptions(f),
-    style: f.style,
-    // A resumed run takes the checkpoint's architecture unless one is asked for explicitly.
-    ...(f.resume && !architectureFlags(f) ? {} : { config }),
-    ...(f.teacher ? { teacher: f.teacher } : {}),
-  };
+  const run = { ...runOptions(f), style: f.style, ...given({ teacher: f.teacher }) };
+  if (f.init) return { ...run, ...(await initOptions(f.init)) };
+  const config: TransformerConfig = { ...PRESETS[f.preset], ...architectureChanges(f), ...given({ blocks: f.blocks }) };
+  // A resumed run takes the checkpoint's architecture unless one is asked for explicitly.
+  return f.resume && !architectureFlags(f) ? run : { ...run, config };
 }
 
 export function register(program: Command): void {
@@ -52,7 +51,6 @@ export function register(program: Command): void {
     .option('--blocks <n>', 'residual blocks (defaults to the preset\'s 5)', (v) => Number(v));
   addArchitectureOptions(cmd);
   addTrainingOptions(cmd)
-    .option('--distill-weight <w>', 'distillation weight towards --teacher (defaults to 0)', number)
     .option('--teacher <name|model.onnx>', 'teacher model for distillation')
     .option('--init <name|model.onnx>', 'fine-tune: start from this model (its architecture, weights and metadata)')
     .action(async (f: Flags) => {

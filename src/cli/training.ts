@@ -1,54 +1,12 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import type { TransformerConfig } from '../models/transformer.js';
-import type { TrainEvent, TrainOptions } from '../train/trainer.js';
-import type { LrSchedule } from '../train/adam.js';
+import type { MotionLimits } from '../temporal/stability.js';
+import type { AdamOptions } from '../train/adam.js';
+import { TRAIN_DEFAULTS, type TrainOptions } from '../train/options.js';
+import { BUILT_IN_TERMS, type LossTermDef } from '../train/terms/index.js';
+import type { TrainEvent } from '../train/trainer.js';
 import { positiveInt } from './options.js';
-
-/** Flags shared by `train` and `compress`: architecture changes, losses, optimizer, run control. */
-export interface TrainingFlags {
-  content: string;
-  output: string;
-  size: number;
-  batch: number;
-  steps: number;
-  width?: number;
-  residual?: 'full' | 'separable';
-  upsample?: 'nearest' | 'transpose';
-  head?: 'raw' | 'tanh';
-  padding?: 'reflect' | 'same';
-  firstKernel?: number;
-  lastKernel?: number;
-  vgg?: string;
-  contentLayer?: string;
-  styleLayers?: string[];
-  contentWeight?: number;
-  styleWeight?: number;
-  tvWeight?: number;
-  distillWeight?: number;
-  temporalWeight?: number;
-  motionShift?: number;
-  motionAngle?: number;
-  motionZoom?: number;
-  motionNoise?: number;
-  styleSize?: number;
-  lr?: number;
-  beta1?: number;
-  beta2?: number;
-  eps?: number;
-  schedule?: LrSchedule;
-  clipNorm?: number;
-  seed: number;
-  checkpoint?: string;
-  checkpointEvery: number;
-  resume?: string;
-  previewDir?: string;
-  previewEvery: number;
-  preview?: string[];
-  chart?: string;
-  threads?: number;
-  json?: boolean;
-}
 
 export function number(value: string): number {
   const n = Number(value);
@@ -69,104 +27,131 @@ const oddKernel = (value: string): number => {
   return n;
 };
 
-/** Architecture changes the flags ask for (only those given). */
-export function architectureChanges(f: TrainingFlags): Partial<TransformerConfig> {
-  return {
-    ...(f.width ? { width: f.width } : {}),
-    ...(f.residual ? { residual: f.residual } : {}),
-    ...(f.upsample ? { upsample: f.upsample } : {}),
-    ...(f.head ? { head: f.head } : {}),
-    ...(f.padding ? { padding: f.padding } : {}),
-    ...(f.firstKernel ? { firstKernel: f.firstKernel } : {}),
-    ...(f.lastKernel ? { lastKernel: f.lastKernel } : {}),
-  };
+/**
+ * A flag that sets one option: commander's syntax, help, parser and default, and where the value goes
+ * (a key, or [group, key] inside adam, motion or weights). Flags without `to` are read by the command.
+ */
+export interface OptionFlag<To = OptionPath> {
+  readonly flags: string;
+  readonly help: string;
+  readonly parse?: (value: string) => unknown;
+  readonly default?: string | number;
+  readonly required?: boolean;
+  readonly to?: To;
 }
 
-/** Flags -> library options, without style, architecture or initialization; only flags given override the library's defaults. */
-export function runOptions(f: TrainingFlags): Omit<TrainOptions, 'style'> {
-  const weights = {
-    ...(f.contentWeight !== undefined ? { content: f.contentWeight } : {}),
-    ...(f.styleWeight !== undefined ? { style: f.styleWeight } : {}),
-    ...(f.tvWeight !== undefined ? { tv: f.tvWeight } : {}),
-    ...(f.distillWeight !== undefined ? { distill: f.distillWeight } : {}),
-    ...(f.temporalWeight !== undefined ? { temporal: f.temporalWeight } : {}),
-  };
-  const motion = {
-    ...(f.motionShift !== undefined ? { shift: f.motionShift } : {}),
-    ...(f.motionAngle !== undefined ? { angle: f.motionAngle } : {}),
-    ...(f.motionZoom !== undefined ? { zoom: f.motionZoom } : {}),
-    ...(f.motionNoise !== undefined ? { noise: f.motionNoise } : {}),
-  };
-  const adam = {
-    ...(f.lr !== undefined ? { lr: f.lr } : {}),
-    ...(f.beta1 !== undefined ? { beta1: f.beta1 } : {}),
-    ...(f.beta2 !== undefined ? { beta2: f.beta2 } : {}),
-    ...(f.eps !== undefined ? { eps: f.eps } : {}),
-  };
-  return {
-    content: f.content, output: f.output, size: f.size, batch: f.batch, steps: f.steps,
-    vgg: f.vgg ?? 'vgg19-block1-3', weights, adam, motion, seed: f.seed, checkpointEvery: f.checkpointEvery, previewEvery: f.previewEvery,
-    ...(f.contentLayer ? { contentLayer: f.contentLayer } : {}),
-    ...(f.styleLayers ? { styleLayers: f.styleLayers } : {}),
-    ...(f.styleSize ? { styleSize: f.styleSize } : {}),
-    ...(f.schedule ? { schedule: f.schedule } : {}),
-    ...(f.clipNorm !== undefined ? { clipNorm: f.clipNorm } : {}),
-    ...(f.checkpoint ? { checkpoint: f.checkpoint } : {}),
-    ...(f.resume ? { resume: f.resume } : {}),
-    ...(f.previewDir ? { previewDir: f.previewDir } : {}),
-    ...(f.preview ? { previewImages: f.preview } : {}),
-    ...(f.chart ? { chart: f.chart } : {}),
-    ...(f.threads ? { threads: f.threads } : {}),
-  };
+export type OptionPath =
+  | Exclude<keyof TrainOptions, 'adam' | 'motion' | 'weights'>
+  | readonly ['adam', keyof AdamOptions]
+  | readonly ['motion', keyof MotionLimits]
+  | readonly ['weights', string];
+
+/** Parsed flags as commander hands them over, by attribute name. */
+export type FlagValues = Readonly<Record<string, unknown>>;
+
+const attribute = (f: OptionFlag<unknown>) => new Option(f.flags).attributeName();
+
+/** A flag counts as given when it has a value; an empty string leaves the default (as `--checkpoint ''` always did). */
+const isGiven = (v: unknown) => v !== undefined && v !== '';
+
+/** The given fields of an object: the library applies its defaults to the others. */
+export const given = <T extends object>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => isGiven(v))) as Partial<T>;
+
+export function addFlags(cmd: Command, flags: readonly OptionFlag<unknown>[]): Command {
+  for (const f of flags) {
+    const o = new Option(f.flags, f.help);
+    if (f.parse) o.argParser(f.parse);
+    if (f.default !== undefined) o.default(f.default);
+    if (f.required) o.makeOptionMandatory();
+    cmd.addOption(o);
+  }
+  return cmd;
 }
+
+const ARCHITECTURE_FLAGS: readonly OptionFlag<keyof TransformerConfig>[] = [
+  { flags: '--width <n>', help: 'channels of the first conv (they double twice)', parse: positiveInt, to: 'width' },
+  { flags: '--first-kernel <k>', help: 'kernel of the first conv (odd)', parse: oddKernel, to: 'firstKernel' },
+  { flags: '--last-kernel <k>', help: 'kernel of the last conv (odd)', parse: oddKernel, to: 'lastKernel' },
+  { flags: '--residual <kind>', help: 'residual convs: full or separable', parse: choice('full', 'separable'), to: 'residual' },
+  { flags: '--upsample <kind>', help: 'nearest or transpose', parse: choice('nearest', 'transpose'), to: 'upsample' },
+  { flags: '--head <kind>', help: 'output head: raw, or tanh (starts at mid-grey, converges faster)', parse: choice('raw', 'tanh'), to: 'head' },
+  { flags: '--padding <kind>', help: 'reflect or same (zero) padding', parse: choice('reflect', 'same'), to: 'padding' },
+];
 
 /** Architecture-change flags (the preset or teacher gives the rest). */
-export function addArchitectureOptions(cmd: Command): Command {
-  return cmd
-    .option('--width <n>', 'channels of the first conv (they double twice)', positiveInt)
-    .option('--first-kernel <k>', 'kernel of the first conv (odd)', oddKernel)
-    .option('--last-kernel <k>', 'kernel of the last conv (odd)', oddKernel)
-    .option('--residual <kind>', 'residual convs: full or separable', choice('full', 'separable'))
-    .option('--upsample <kind>', 'nearest or transpose', choice('nearest', 'transpose'))
-    .option('--head <kind>', 'output head: raw, or tanh (starts at mid-grey, converges faster)', choice('raw', 'tanh'))
-    .option('--padding <kind>', 'reflect or same (zero) padding', choice('reflect', 'same'));
+export const addArchitectureOptions = (cmd: Command): Command => addFlags(cmd, ARCHITECTURE_FLAGS);
+
+/** Architecture changes the flags ask for (only those given). */
+export function architectureChanges(f: FlagValues): Partial<TransformerConfig> {
+  return Object.fromEntries(ARCHITECTURE_FLAGS.filter((a) => isGiven(f[attribute(a)])).map((a) => [a.to, f[attribute(a)]]));
+}
+
+/** Each term's weight flag; `help` replaces a term's help where a command gives the weight another meaning or default. */
+const weightFlags = (terms: readonly LossTermDef[], help: Readonly<Record<string, string>> = {}): OptionFlag[] =>
+  terms.map((t) => ({ flags: `--${t.weight.flag} <w>`, help: help[t.name] ?? t.weight.help, parse: number, to: ['weights', t.name] as const }));
+
+/** What the loss, optimizer and run-control flags are made of: the terms and, per command, help for their weights. */
+export interface TrainingFlagSpec {
+  /** Defaults to BUILT_IN_TERMS. */
+  readonly terms?: readonly LossTermDef[];
+  readonly weightHelp?: Readonly<Record<string, string>>;
+}
+
+/** Loss, optimizer, checkpoint, preview and progress flags, in help order. */
+export function trainingFlags(spec: TrainingFlagSpec = {}): readonly OptionFlag[] {
+  const D = TRAIN_DEFAULTS;
+  return [
+    { flags: '-o, --output <model.onnx>', help: 'final model file', required: true, to: 'output' },
+    { flags: '--steps <n>', help: 'total training steps', parse: positiveInt, required: true, to: 'steps' },
+    { flags: '--size <n>', help: 'training crop side, a multiple of 4', parse: positiveInt, default: D.size, to: 'size' },
+    { flags: '--batch <n>', help: 'photos per step', parse: positiveInt, default: D.batch, to: 'batch' },
+    { flags: '--vgg <dir|file.onnx>', help: 'VGG loss network: registered name, TF.js layers folder or ONNX file', default: 'vgg19-block1-3', to: 'vgg' },
+    { flags: '--content-layer <tap>', help: 'content layer (defaults to relu2_2)', to: 'contentLayer' },
+    { flags: '--style-layers <taps>', help: 'comma-separated style layers (defaults to relu1_2,relu2_2,relu3_3[,relu4_3])', parse: list, to: 'styleLayers' },
+    ...weightFlags(spec.terms ?? BUILT_IN_TERMS, spec.weightHelp),
+    { flags: '--motion-shift <px>', help: `stability term: largest random shift in pixels (defaults to ${D.motion.shift})`, parse: number, to: ['motion', 'shift'] },
+    { flags: '--motion-angle <deg>', help: `stability term: largest random rotation in degrees (defaults to ${D.motion.angle})`, parse: number, to: ['motion', 'angle'] },
+    { flags: '--motion-zoom <x>', help: `stability term: largest random relative zoom (defaults to ${D.motion.zoom})`, parse: number, to: ['motion', 'zoom'] },
+    { flags: '--motion-noise <std>', help: `stability term: largest noise std on 0..255 (defaults to ${D.motion.noise})`, parse: number, to: ['motion', 'noise'] },
+    { flags: '--style-size <n>', help: 'longer side of the style image for its Grams (defaults to --size)', parse: positiveInt, to: 'styleSize' },
+    { flags: '--lr <x>', help: `Adam learning rate (defaults to ${D.adam.lr.toExponential()})`, parse: number, to: ['adam', 'lr'] },
+    { flags: '--beta1 <x>', help: `Adam beta1 (defaults to ${D.adam.beta1})`, parse: number, to: ['adam', 'beta1'] },
+    { flags: '--beta2 <x>', help: `Adam beta2 (defaults to ${D.adam.beta2})`, parse: number, to: ['adam', 'beta2'] },
+    { flags: '--eps <x>', help: `Adam epsilon (defaults to ${D.adam.eps.toExponential()})`, parse: number, to: ['adam', 'eps'] },
+    { flags: '--schedule <kind>', help: `learning-rate schedule: constant, cosine or linear (defaults to ${D.schedule})`, parse: choice('constant', 'cosine', 'linear'), to: 'schedule' },
+    { flags: '--clip-norm <x>', help: 'clip the global gradient norm (off by default)', parse: number, to: 'clipNorm' },
+    { flags: '--seed <n>', help: 'seed for initialization, shuffling and crops', parse: (v) => Number(v), default: D.seed, to: 'seed' },
+    { flags: '--checkpoint <file>', help: 'checkpoint file (defaults to <output>.ckpt)', to: 'checkpoint' },
+    { flags: '--checkpoint-every <k>', help: 'write a checkpoint every k steps', parse: positiveInt, default: D.checkpointEvery, to: 'checkpointEvery' },
+    { flags: '--resume <checkpoint>', help: 'continue a run from its checkpoint', to: 'resume' },
+    { flags: '--preview-dir <dir>', help: 'write preview sheets of fixed photos here', to: 'previewDir' },
+    { flags: '--preview-every <k>', help: 'preview every k steps', parse: positiveInt, default: D.previewEvery, to: 'previewEvery' },
+    { flags: '--preview <files...>', help: `photos for previews (defaults to the first ${D.previewPhotos} content photos)`, to: 'previewImages' },
+    { flags: '--chart <file>', help: 'loss chart at the end (.png or .svg)', to: 'chart' },
+    { flags: '--threads <n>', help: 'onnxruntime intra-op threads (defaults to all cores)', parse: positiveInt, to: 'threads' },
+    { flags: '--json', help: 'print progress events as JSON lines on stdout' },
+  ];
 }
 
 /** Loss, optimizer, checkpoint, preview and progress flags. */
-export function addTrainingOptions(cmd: Command): Command {
-  return cmd
-    .requiredOption('-o, --output <model.onnx>', 'final model file')
-    .requiredOption('--steps <n>', 'total training steps', positiveInt)
-    .option('--size <n>', 'training crop side, a multiple of 4', positiveInt, 256)
-    .option('--batch <n>', 'photos per step', positiveInt, 4)
-    .option('--vgg <dir|file.onnx>', 'VGG loss network: registered name, TF.js layers folder or ONNX file', 'vgg19-block1-3')
-    .option('--content-layer <tap>', 'content layer (defaults to relu2_2)')
-    .option('--style-layers <taps>', 'comma-separated style layers (defaults to relu1_2,relu2_2,relu3_3[,relu4_3])', list)
-    .option('--content-weight <w>', 'content loss weight (defaults to 1e5, scaled for caffe-preprocessed VGGs; 0 turns it off)', number)
-    .option('--style-weight <w>', 'style loss weight (defaults to 1e10, scaled for caffe-preprocessed VGGs; 0 turns it off)', number)
-    .option('--tv-weight <w>', 'total-variation weight (defaults to 1e-6)', number)
-    .option('--temporal-weight <w>', 'stability under small camera motions and noise (0 = off, the default; try 10)', number)
-    .option('--motion-shift <px>', 'stability term: largest random shift in pixels (defaults to 2)', number)
-    .option('--motion-angle <deg>', 'stability term: largest random rotation in degrees (defaults to 1)', number)
-    .option('--motion-zoom <x>', 'stability term: largest random relative zoom (defaults to 0.02)', number)
-    .option('--motion-noise <std>', 'stability term: largest noise std on 0..255 (defaults to 4)', number)
-    .option('--style-size <n>', 'longer side of the style image for its Grams (defaults to --size)', positiveInt)
-    .option('--lr <x>', 'Adam learning rate (defaults to 1e-3)', number)
-    .option('--beta1 <x>', 'Adam beta1 (defaults to 0.9)', number)
-    .option('--beta2 <x>', 'Adam beta2 (defaults to 0.999)', number)
-    .option('--eps <x>', 'Adam epsilon (defaults to 1e-8)', number)
-    .option('--schedule <kind>', 'learning-rate schedule: constant, cosine or linear (defaults to constant)', choice('constant', 'cosine', 'linear'))
-    .option('--clip-norm <x>', 'clip the global gradient norm (off by default)', number)
-    .option('--seed <n>', 'seed for initialization, shuffling and crops', (v) => Number(v), 0)
-    .option('--checkpoint <file>', 'checkpoint file (defaults to <output>.ckpt)')
-    .option('--checkpoint-every <k>', 'write a checkpoint every k steps', positiveInt, 500)
-    .option('--resume <checkpoint>', 'continue a run from its checkpoint')
-    .option('--preview-dir <dir>', 'write preview sheets of fixed photos here')
-    .option('--preview-every <k>', 'preview every k steps', positiveInt, 500)
-    .option('--preview <files...>', 'photos for previews (defaults to the first 2 content photos)')
-    .option('--chart <file>', 'loss chart at the end (.png or .svg)')
-    .option('--threads <n>', 'onnxruntime intra-op threads (defaults to all cores)', positiveInt)
-    .option('--json', 'print progress events as JSON lines on stdout');
+export const addTrainingOptions = (cmd: Command, spec: TrainingFlagSpec = {}): Command => addFlags(cmd, trainingFlags(spec));
+
+/**
+ * Flags -> library options, without style, architecture or initialization; only flags given override
+ * the library's defaults. `content` is required by the library: a command without --content passes it in `f`.
+ */
+export function runOptions(f: FlagValues, spec: TrainingFlagSpec = {}): Omit<TrainOptions, 'style'> {
+  const o: Record<string, unknown> = {};
+  const groups: Record<'adam' | 'motion' | 'weights', Record<string, unknown>> = { weights: {}, adam: {}, motion: {} };
+  for (const flag of trainingFlags(spec)) {
+    const v = f[attribute(flag)];
+    if (!flag.to || !isGiven(v)) continue;
+    if (typeof flag.to === 'string') o[flag.to] = v;
+    else groups[flag.to[0]][flag.to[1]] = v;
+  }
+  // commander has parsed and checked each value; the table ties each flag to its option's key.
+  return { ...o, content: f.content, ...groups } as unknown as Omit<TrainOptions, 'style'>;
 }
 
 const short = (v: number) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(2) : v.toFixed(2));

@@ -4,6 +4,7 @@ import { defaultStore, resolveStyleImage } from '../io/store.js';
 import { transformerOf } from '../models/codec.js';
 import { isModelPath, loadModel } from '../models/load.js';
 import { randomWeights, type TransformerConfig } from '../models/transformer.js';
+import { TRAIN_DEFAULTS } from '../train/options.js';
 import { train, type TrainEvent, type TrainOptions, type TrainResult } from '../train/trainer.js';
 import { studentConfig, transferWeights, type TransferReport } from './transfer.js';
 
@@ -26,6 +27,9 @@ export interface CompressOptions extends Omit<TrainOptions, 'style' | 'config' |
 /** Distillation on by default: the student learns the teacher's output as well as the perceptual losses. */
 export const DEFAULT_DISTILL_WEIGHT = 1;
 
+/** Compression's own defaults; every other option takes training's (TRAIN_DEFAULTS, applied by train()). */
+export const COMPRESS_DEFAULTS = Object.freeze({ initFrom: 'transfer' as const, weights: Object.freeze({ distill: DEFAULT_DISTILL_WEIGHT }) });
+
 /**
  * Compress a teacher into a student (Baumli et al.): drop residual blocks (and narrow, shrink kernels
  * as asked), initialize from the teacher, then train with distillation + content + style (+ TV).
@@ -39,8 +43,9 @@ export async function compress(
   const style = o.style ?? (await isModelPath(o.teacher) ? undefined : await resolveStyleImage(findEntry(o.teacher), defaultStore()));
   if (!style) throw new Error(`--teacher ${o.teacher}: a model file names no style image; pass --style <image>`);
   const { config, keptBlocks } = studentConfig(teacher.config, { ...(o.dropBlocks ? { dropBlocks: o.dropBlocks } : {}), ...(o.changes ? { changes: o.changes } : {}) });
-  const seed = o.seed ?? 0;
-  const initFrom = o.initFrom ?? 'transfer';
+  // The seed train() will resolve: transfer's fresh tensors and a random init draw from it too.
+  const seed = o.seed ?? TRAIN_DEFAULTS.seed;
+  const initFrom = o.initFrom ?? COMPRESS_DEFAULTS.initFrom;
   let init;
   let report: TransferReport | undefined;
   if (!o.resume) {
@@ -58,7 +63,7 @@ export async function compress(
       style,
       config,
       teacher: o.teacher,
-      weights: { distill: DEFAULT_DISTILL_WEIGHT, ...o.weights },
+      weights: { ...COMPRESS_DEFAULTS.weights, ...o.weights },
       ...(init ? { init } : {}),
       info: {
         name,

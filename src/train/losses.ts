@@ -5,7 +5,7 @@ import { add, div, matmul, mul, reduceMean, reduceSum, reshape, slice, sub, tran
  * The perceptual losses of Johnson et al. 2016, with the conventions of pytorch/examples
  * fast_neural_style (and of the reference fixture `perceptual_loss_seed0`, meta.loss).
  */
-export interface LossWeights {
+export type LossWeights = {
   /** Feature reconstruction at the content layer. Defaults to 1e5. */
   readonly content: number;
   /** Gram-matrix style reconstruction summed over the style layers. Defaults to 1e10. */
@@ -16,7 +16,7 @@ export interface LossWeights {
   readonly distill: number;
   /** Stability under small camera motions and noise (src/temporal/stability.ts; 0 = off). Defaults to 0. */
   readonly temporal: number;
-}
+};
 
 export const DEFAULT_LOSS_WEIGHTS: LossWeights = Object.freeze({ content: 1e5, style: 1e10, tv: 1e-6, distill: 0, temporal: 0 });
 
@@ -30,9 +30,6 @@ export function defaultLossWeights(preprocess: 'caffe' | 'torch'): LossWeights {
   const k = 255 * 0.226;
   return Object.freeze({ ...DEFAULT_LOSS_WEIGHTS, content: DEFAULT_LOSS_WEIGHTS.content / k ** 2, style: DEFAULT_LOSS_WEIGHTS.style / k ** 4 });
 }
-
-export type LossTerm = 'content' | 'style' | 'tv' | 'distill' | 'temporal';
-export const LOSS_TERMS: readonly LossTerm[] = Object.freeze(['content', 'style', 'tv', 'distill', 'temporal']);
 
 const squaredError = (a: Value, b: Value) => {
   const d = sub(a, b);

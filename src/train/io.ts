@@ -1,0 +1,11 @@
+/** Names of the training graph's inputs and outputs. */
+export const TRAIN_IO = Object.freeze({
+  content: 'content',
+  teacher: 'teacher',
+  gram: (layer: string) => `gram.${layer}`,
+  loss: (term: string) => `loss.${term}`,
+  grad: (param: string) => `grad.${param}`,
+  output: 'output',
+  /** The stability term's motion: warp taps, kept-pixel mask and noise (see MotionBatch). */
+  motion: { index: 'motion.index', weight: 'motion.weight', mask: 'motion.mask', noise: 'motion.noise' },
+});
