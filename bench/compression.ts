@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { evaluate, formatEvalJson, formatEvalMarkdown, type EvalReport } from '../src/eval/index.js';
 import { DEFAULT_MODEL, REGISTRY } from '../src/io/registry.js';
 import { loadModel } from '../src/models/load.js';
-import { quantizeModel } from '../src/models/quantize.js';
+import { quantizeModel } from '../src/compress/quantize.js';
 import { waitForQuiet } from '../src/perf/machine.js';
 
 const RESULTS = fileURLToPath(new URL('./results/compression/', import.meta.url));

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { decodeVideo, probeVideo } from '../src/io/video.js';
 import { loadModel } from '../src/models/load.js';
 import { formatMachine, machineInfo, waitForQuiet } from '../src/perf/machine.js';
-import type { RawImage } from '../src/runtime/image.js';
+import type { RawImage } from '../src/io/pixels.js';
 import { Stylizer } from '../src/runtime/stylizer.js';
 import { ChangeMeter } from '../src/video/flicker.js';
 

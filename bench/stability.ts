@@ -26,7 +26,7 @@ import { loadModel } from '../src/models/load.js';
 import { loadVgg } from '../src/models/importers/vgg.js';
 import { LossMeter, readStyleTensor } from '../src/eval/losses.js';
 import { formatMachine, machineInfo } from '../src/perf/machine.js';
-import type { RawImage } from '../src/runtime/image.js';
+import type { RawImage } from '../src/io/pixels.js';
 import { Stylizer } from '../src/runtime/stylizer.js';
 import { rng } from '../src/models/transformer.js';
 import { FlowEstimator } from '../src/temporal/flow.js';

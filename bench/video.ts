@@ -13,7 +13,7 @@ import { decodeVideo, probeVideo } from '../src/io/video.js';
 import { loadModel } from '../src/models/load.js';
 import type { LoadedModel } from '../src/models/modelfile.js';
 import { formatMachine, machineInfo } from '../src/perf/machine.js';
-import type { RawImage } from '../src/runtime/image.js';
+import type { RawImage } from '../src/io/pixels.js';
 import { Stylizer } from '../src/runtime/stylizer.js';
 import { stylizeVideo, type VideoResult } from '../src/video/stylize.js';
 

@@ -2,7 +2,7 @@
  * Build the browser entry (dist/browser/) and print its size: `npm run build:web`. The README's
  * "Use it in your page" section quotes these numbers.
  */
-import { buildBrowserEntry } from '../src/serve/browser-entry.js';
+import { buildBrowserEntry } from './browser-entry.js';
 
 const s = await buildBrowserEntry();
 const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;

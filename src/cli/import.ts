@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
 import { readBytes } from '../io/read.js';
-import { importForeign, INPUT_RANGES, type InputRange } from '../models/importers/foreign.js';
+import { importForeign, INPUT_RANGES, type InputRange } from '../import/foreign.js';
 import { checkLocalName, registerLocalModel } from '../models/load.js';
 import { positiveInt } from './options.js';
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadModel } from '../models/load.js';
-import { quantizeModel, type QuantizedPrecision } from '../models/quantize.js';
+import { quantizeModel, type QuantizedPrecision } from '../compress/quantize.js';
 import { positiveInt } from './options.js';
 
 interface Flags {

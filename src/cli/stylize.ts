@@ -2,7 +2,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { DEFAULT_MODEL } from '../io/registry.js';
 import { basename, extname, join } from 'node:path';
 import type { Command } from 'commander';
-import { stylizeFiles } from '../stylize.js';
+import { stylizeFiles } from '../runtime/files.js';
 import { positiveInt } from './options.js';
 
 interface Flags {

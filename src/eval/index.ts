@@ -12,7 +12,7 @@ import { formatMachine, machineInfo, type MachineInfo } from '../perf/machine.js
 import { measureMatmulPeak, type PeakOptions } from '../perf/peak.js';
 import { summarize, type Summary } from '../perf/stats.js';
 import { timeSession } from '../perf/time.js';
-import { imagesToTensor, type RawImage } from '../runtime/image.js';
+import { imagesToTensor, type RawImage } from '../io/pixels.js';
 import { Stylizer } from '../runtime/stylizer.js';
 import { listImages } from '../train/data.js';
 import { LossMeter, readStyleTensor, type PerceptualLosses } from './losses.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata, type Sharp } from 'sharp';
-import { checkImage, type RawImage } from '../runtime/image.js';
+import { checkImage, type RawImage } from './pixels.js';
 
 /** How a decoded image is sized. Sizes are checked by sharp, whose errors name the bad value. */
 export type Fit =

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Tensor } from '../graph/tensor.js';
-import { readFloat32, readJson } from '../models/importers/files.js';
+import { readFloat32, readJson } from './raw-tensors.js';
 
 /** A reference fixture folder: manifest.json {tensors: {name: {file, shape, dtype}}, meta} + raw float32 files. */
 export interface Fixture {

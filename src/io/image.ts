@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 import sharp from 'sharp';
-import { checkImage, type RawImage } from '../runtime/image.js';
+import { checkImage, type RawImage } from './pixels.js';
 import { writeFileAtomic } from './atomic.js';
 import { decodeImage } from './decode.js';
 

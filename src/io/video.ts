@@ -9,7 +9,7 @@ import { createWriteStream } from 'node:fs';
 import { readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import type { RawImage } from '../runtime/image.js';
+import type { RawImage } from './pixels.js';
 
 const FFMPEG = process.env.STYLECAST_FFMPEG ?? 'ffmpeg';
 const FFPROBE = process.env.STYLECAST_FFPROBE ?? 'ffprobe';

@@ -6,7 +6,7 @@
  *        ──ordered results──▶ [out FIFO: block] ──▶ encode loop (fills dropped slots) ──▶ sink
  */
 import { Fifo, type FifoPolicy, type FifoStats } from './fifo.js';
-import { checkImage, type RawImage } from './image.js';
+import { checkImage, type RawImage } from '../io/pixels.js';
 import type { FrameStylizer } from './worker.js';
 
 /** What happens to a frame whose shape differs from the pipeline's. */

@@ -4,7 +4,7 @@
  */
 import type { Tensor } from '../graph/tensor.js';
 import type { LoadedModel } from '../models/codec.js';
-import { imagesToTensor, sizeBatches, tensorToImage, tensorToPlanes, type RawImage } from './image.js';
+import { imagesToTensor, sizeBatches, tensorToImage, tensorToPlanes, type RawImage } from '../io/pixels.js';
 import type { Session } from './session.js';
 
 /** Anything that stylizes a list of frames, keeping order and sizes (Stylizer, WorkerStylizer, test fakes). */

@@ -9,7 +9,7 @@ import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { concatVideos, probeVideo } from '../io/video.js';
 import { loadModel } from '../models/load.js';
 import type { LoadedModel } from '../models/modelfile.js';
-import { stylizeFiles } from '../stylize.js';
+import { stylizeFiles } from '../runtime/files.js';
 import { stylizeVideo } from '../video/stylize.js';
 import { StylizerPool } from './pool.js';
 import { checkRedis, DEFAULT_QUEUE, redisOptions, type QueueTarget } from './connection.js';

@@ -3,7 +3,7 @@
  * WebAssembly build (@techstark/opencv-js), a well-kept implementation rather than one of our own.
  * Used only to measure temporal consistency (never at inference time).
  */
-import type { RawImage } from '../runtime/image.js';
+import type { RawImage } from '../io/pixels.js';
 
 type CV = typeof import('@techstark/opencv-js');
 

@@ -4,7 +4,7 @@
  * difference on 0..1 RGB over the pixels the flow can vouch for (inside the frame, not occluded by a
  * forward-backward check). Unlike plain frame differences it does not punish real motion.
  */
-import type { RawImage } from '../runtime/image.js';
+import type { RawImage } from '../io/pixels.js';
 import type { Flow, FlowEstimator } from './flow.js';
 import { bilinearTaps, type WarpTaps } from './warp.js';
 

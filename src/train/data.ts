@@ -3,7 +3,7 @@ import { extname, join } from 'node:path';
 import { f32, type Tensor } from '../graph/tensor.js';
 import { DecodeError, decodeImage } from '../io/decode.js';
 import { rng } from '../models/transformer.js';
-import { imagesToTensor } from '../runtime/image.js';
+import { imagesToTensor } from '../io/pixels.js';
 
 const EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 

@@ -6,7 +6,7 @@ import { decodeImage } from '../io/decode.js';
 import { writeModelFile } from '../models/modelfile.js';
 import { loadVgg } from '../models/importers/vgg.js';
 import { checkWeights, paramSpecs, randomWeights } from '../models/transformer.js';
-import { imagesToTensor } from '../runtime/image.js';
+import { imagesToTensor } from '../io/pixels.js';
 import { createSession, type Session } from '../runtime/ort.js';
 import { adamState, adamStep, globalNorm, scheduledLr, type AdamState } from './adam.js';
 import { readCheckpoint, writeCheckpoint, type Checkpoint, type HistoryEntry } from './checkpoint.js';
@@ -15,7 +15,7 @@ import { ImageLoader, listImages, type LoaderPosition } from './data.js';
 import { buildTrainGraph, TRAIN_IO, type TrainGraph } from './graph.js';
 import { checkOptions, checkTerms, resolveOptions, runInfo, TRAIN_DEFAULTS, type ResolvedTrainOptions, type TrainOptions } from './options.js';
 import { Previewer } from './preview.js';
-import { sessionOptions, type TermFeeder } from './terms/term.js';
+import { sessionOptions, type TermFeeder } from './spec.js';
 
 export type { TrainOptions } from './options.js';
 

@@ -1,6 +1,6 @@
-import { readJson } from '../models/importers/files.js';
+import { readJson } from '../io/raw-tensors.js';
 import { join } from 'node:path';
-import { isPerceptualMeta, verifyPerceptualFixture } from '../train/verify.js';
+import { isPerceptualMeta, verifyPerceptualFixture } from './perceptual.js';
 import { verifyTransformerFixture } from './transformer.js';
 
 export interface VerifyReport {

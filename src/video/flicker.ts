@@ -6,7 +6,7 @@
  * (src/temporal/warp-error.ts), which follows the source's motion instead of punishing it.
  */
 import { decodeVideo, probeVideo } from '../io/video.js';
-import type { RawImage } from '../runtime/image.js';
+import type { RawImage } from '../io/pixels.js';
 import { FlowEstimator } from '../temporal/flow.js';
 import { flowWarpTaps, pairWarpError } from '../temporal/warp-error.js';
 

@@ -8,7 +8,7 @@ import { decodeVideo, encodeVideo, muxerFor, probeVideo, readRawFrames, type Dec
 import { loadModel } from '../models/load.js';
 import type { LoadedModel } from '../models/modelfile.js';
 import type { FifoPolicy } from '../runtime/fifo.js';
-import type { RawImage } from '../runtime/image.js';
+import type { RawImage } from '../io/pixels.js';
 import { runPipeline, type PipelineEvent, type PipelineStats, type ShapePolicy } from '../runtime/pipeline.js';
 import { WorkerStylizer, type FrameStylizer, type StylizerTiming } from '../runtime/worker.js';
 

@@ -10,7 +10,7 @@ import { evaluate, formatEvalJson, formatEvalMarkdown, loadPhoto, readStyleTenso
 import { psnr, ssim } from '../../src/eval/metrics.js';
 import { toLoaded, type LoadedModel } from '../../src/models/modelfile.js';
 import { vggFeatures } from '../../src/models/vgg.js';
-import { imagesToTensor, tensorToPlanes } from '../../src/runtime/image.js';
+import { imagesToTensor, tensorToPlanes } from '../../src/io/pixels.js';
 import { createSession } from '../../src/runtime/ort.js';
 import { Stylizer } from '../../src/runtime/stylizer.js';
 import { needsMirror } from '../helpers/assets.js';

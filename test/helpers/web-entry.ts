@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type * as Web from '../../src/web/index.js';
 import { REPO_ROOT } from '../../src/serve/build.js';
-import { buildBrowserEntry, isBrowserEntryStale } from '../../src/serve/browser-entry.js';
+import { buildBrowserEntry, isBrowserEntryStale } from '../../scripts/browser-entry.js';
 import { serveStatic, type StaticServer } from './static.js';
 
 export type WebApi = typeof Web;

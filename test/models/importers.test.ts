@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { importEngstrom } from '../../src/models/importers/engstrom.js';
 import { importTorch } from '../../src/models/importers/torch.js';
-import { permute4 } from '../../src/models/importers/files.js';
+import { permute4 } from '../../src/io/raw-tensors.js';
 import { f32 } from '../../src/graph/tensor.js';
 import { PRESETS } from '../../src/models/transformer.js';
 import { mirrorPath, needsMirror } from '../helpers/assets.js';

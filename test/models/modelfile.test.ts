@@ -9,7 +9,7 @@ import { decodeModel, readModelFile, toLoaded, transformerOf, writeModelFile } f
 import { findEntry } from '../../src/io/registry.js';
 import { relu } from '../../src/ops/index.js';
 import { Stylizer } from '../../src/runtime/stylizer.js';
-import type { RawImage } from '../../src/runtime/image.js';
+import type { RawImage } from '../../src/io/pixels.js';
 import { needsMirror } from '../helpers/assets.js';
 import { tinyModel } from '../helpers/models.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import type { RawImage } from '../../src/runtime/image.js';
+import type { RawImage } from '../../src/io/pixels.js';
 import { checkFrame, resizeBilinear, runPipeline, type FrameSink, type PipelineEvent } from '../../src/runtime/pipeline.js';
 import { Stylizer } from '../../src/runtime/stylizer.js';
 import { WorkerStylizer, type FrameStylizer } from '../../src/runtime/worker.js';

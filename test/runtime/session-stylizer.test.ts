@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import type { Tensor } from '../../src/graph/tensor.js';
-import type { RawImage } from '../../src/runtime/image.js';
+import type { RawImage } from '../../src/io/pixels.js';
 import type { Feeds, Fetches, Session } from '../../src/runtime/session.js';
 import { SessionStylizer } from '../../src/runtime/session-stylizer.js';
 import { tinyModel } from '../helpers/models.js';

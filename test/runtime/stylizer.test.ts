@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Stylizer } from '../../src/runtime/stylizer.js';
-import type { RawImage } from '../../src/runtime/image.js';
+import type { RawImage } from '../../src/io/pixels.js';
 import { tinyModel } from '../helpers/models.js';
 
 function noise(width: number, height: number, channels: RawImage['channels'], seed = 5): RawImage {

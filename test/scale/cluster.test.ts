@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import { psnr } from '../../src/eval/metrics.js';
 import { readImage } from '../../src/io/image.js';
-import { stylizeFiles } from '../../src/stylize.js';
+import { stylizeFiles } from '../../src/runtime/files.js';
 import { runCli } from '../helpers/cli.js';
 import { startCli } from '../helpers/procs.js';
 import { needsRedis, startRedis, type TestRedis } from '../helpers/redis.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { RawImage } from '../../src/runtime/image.js';
+import type { RawImage } from '../../src/io/pixels.js';
 import { rng } from '../../src/models/transformer.js';
 import { FlowEstimator } from '../../src/temporal/flow.js';
 import { clipWarpTaps, flowWarpTaps, warpError } from '../../src/temporal/warp-error.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { RawImage } from '../../src/runtime/image.js';
+import type { RawImage } from '../../src/io/pixels.js';
 import { flickerOfFiles, meanAbsDiff, measureFlicker } from '../../src/video/flicker.js';
 import { tempDir } from '../helpers/tmp.js';
 import { runCli } from '../helpers/cli.js';

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { importForeign } from '../../src/models/importers/foreign.js';
+import { importForeign } from '../../src/import/foreign.js';
 import { loadModel } from '../../src/models/load.js';
 import { toLoaded, type LoadedModel, type TransformerModel } from '../../src/models/modelfile.js';
 import { PRESETS, randomWeights, type TransformerConfig } from '../../src/models/transformer.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Tensor } from '../../graph/tensor.js';
 import { checkWeights, paramSpecs, PRESETS, type TransformerConfig } from '../transformer.js';
-import { permute4, readFloat32, readJson } from './files.js';
+import { permute4, readFloat32, readJson } from '../../io/raw-tensors.js';
 
 type Manifest = Record<string, { filename: string; shape: number[] }>;
 

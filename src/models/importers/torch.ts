@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Tensor } from '../../graph/tensor.js';
 import { checkWeights, PRESETS, type TransformerConfig } from '../transformer.js';
-import { readFloat32, readJson } from './files.js';
+import { readFloat32, readJson } from '../../io/raw-tensors.js';
 
 interface Manifest {
   format?: string;

@@ -6,7 +6,7 @@ import { readBytes } from '../../io/read.js';
 import { REGISTRY } from '../../io/registry.js';
 import { resolveAsset, type StoreOptions } from '../../io/store.js';
 import { convNames, checkVgg, type VggConv, type VggPreprocess, type VggTopology, type VggWeights } from '../vgg.js';
-import { permute4, readJson } from './files.js';
+import { permute4, readJson } from '../../io/raw-tensors.js';
 
 interface LayersModel {
   modelTopology?: { model_config?: { config?: { name?: string; layers?: { name: string; class_name: string }[] } } };

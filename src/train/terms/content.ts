@@ -1,6 +1,6 @@
 import { vggFeatures } from '../../models/vgg.js';
 import { contentLoss, defaultLossWeights } from '../losses.js';
-import type { LossTermDef } from './term.js';
+import type { LossTermDef } from '../spec.js';
 
 /** Feature reconstruction: the output keeps the photo's VGG features at the content layer. */
 export const contentTerm: LossTermDef = {

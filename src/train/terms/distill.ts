@@ -2,8 +2,8 @@ import { loadModel } from '../../models/load.js';
 import { createSession } from '../../runtime/ort.js';
 import { TRAIN_IO } from '../io.js';
 import { defaultLossWeights, distillLoss } from '../losses.js';
-import type { TrainOptions } from '../options.js';
-import { sessionOptions, type LossTermDef } from './term.js';
+import type { TrainOptions } from '../spec.js';
+import { sessionOptions, type LossTermDef } from '../spec.js';
 
 const needsTeacher = (o: Pick<TrainOptions, 'teacher'>): string => {
   if (!o.teacher) throw new Error('a distillation weight needs --teacher <model>');

@@ -3,9 +3,9 @@ import { distillTerm } from './distill.js';
 import { styleTerm } from './style.js';
 import { temporalTerm } from './temporal.js';
 import { tvTerm } from './tv.js';
-import type { LossTermDef } from './term.js';
+import type { LossTermDef } from '../spec.js';
 
-export type { ForwardPass, GraphContext, LossTermDef, RunContext, StepInput, TermFeeder, TermGraph, WeightFlag } from './term.js';
+export type { ForwardPass, GraphContext, LossTermDef, RunContext, StepInput, TermFeeder, TermGraph, WeightFlag } from '../spec.js';
 
 /**
  * The built-in terms, in the order of the loss outputs, the logged losses and the total's sum. The

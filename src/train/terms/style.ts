@@ -2,7 +2,7 @@ import { createSession } from '../../runtime/ort.js';
 import { buildGramGraph } from '../grams.js';
 import { TRAIN_IO } from '../io.js';
 import { defaultLossWeights, styleLoss } from '../losses.js';
-import { sessionOptions, type LossTermDef } from './term.js';
+import { sessionOptions, type LossTermDef } from '../spec.js';
 
 /** Style reconstruction: the output's Grams match the style image's at the style layers. */
 export const styleTerm: LossTermDef = {

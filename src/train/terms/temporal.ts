@@ -5,7 +5,7 @@ import { maskedMse, motionBatch } from '../../temporal/stability.js';
 import { warpGraph } from '../../temporal/warp.js';
 import { TRAIN_IO } from '../io.js';
 import { defaultLossWeights } from '../losses.js';
-import type { LossTermDef } from './term.js';
+import type { LossTermDef } from '../spec.js';
 
 /**
  * Stability under small camera motions and noise (src/temporal/stability.ts). The moved, noisier

@@ -1,5 +1,5 @@
 import { defaultLossWeights, tvLoss } from '../losses.js';
-import type { LossTermDef } from './term.js';
+import type { LossTermDef } from '../spec.js';
 
 /** Total variation: a smoothness prior on the output. */
 export const tvTerm: LossTermDef = {

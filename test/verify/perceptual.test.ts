@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { verifyPerceptualFixture, PERCEPTUAL_TOLERANCE } from '../../src/train/verify.js';
+import { verifyPerceptualFixture, PERCEPTUAL_TOLERANCE } from '../../src/verify/perceptual.js';
 import { needsReference, referencePath } from '../helpers/assets.js';
 
 const FIXTURE = 'perceptual_loss_seed0';

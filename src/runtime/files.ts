@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks';
-import { formatFromPath, readImage, writeImage } from './io/image.js';
-import { defaultStore, type StoreOptions } from './io/store.js';
-import { loadModel } from './models/load.js';
-import type { LoadedModel } from './models/modelfile.js';
-import type { RawImage } from './runtime/image.js';
-import { Stylizer, type StylizerOptions } from './runtime/stylizer.js';
-import type { FrameStylizer } from './runtime/worker.js';
+import { formatFromPath, readImage, writeImage } from '../io/image.js';
+import { defaultStore, type StoreOptions } from '../io/store.js';
+import { loadModel } from '../models/load.js';
+import type { LoadedModel } from '../models/modelfile.js';
+import type { RawImage } from '../io/pixels.js';
+import { Stylizer, type StylizerOptions } from './stylizer.js';
+import type { FrameStylizer } from './worker.js';
 
 export type FileEvent =
   | { readonly ok: true; readonly input: string; readonly output: string; readonly width: number; readonly height: number; readonly ms: number }

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { basename, extname } from 'node:path';
 import onnxProto from 'onnx-proto';
-import { parseOnnx, toOnnx, type ValueSignature } from '../../graph/onnx.js';
-import { fromFloat16 } from '../../graph/precision.js';
-import { f32, type Tensor } from '../../graph/tensor.js';
-import { createSession } from '../../runtime/ort.js';
-import { opaqueMetadata, opaqueModel, toLoaded, type LoadedModel, type ModelInfo, type OpaqueInfo } from '../modelfile.js';
+import { parseOnnx, toOnnx, type ValueSignature } from '../graph/onnx.js';
+import { fromFloat16 } from '../graph/precision.js';
+import { f32, type Tensor } from '../graph/tensor.js';
+import { createSession } from '../runtime/ort.js';
+import { opaqueMetadata, opaqueModel, toLoaded, type LoadedModel, type ModelInfo, type OpaqueInfo } from '../models/modelfile.js';
 import { wrapForeign } from './wrap.js';
-import { buildTransformer, checkWeights, paramSpecs, validateConfig, type TransformerConfig } from '../transformer.js';
+import { buildTransformer, checkWeights, paramSpecs, validateConfig, type TransformerConfig } from '../models/transformer.js';
 
 /** Pixel ranges a foreign network may expect (its output is taken to be in the same range). */
 export const INPUT_RANGES = Object.freeze({ '0..255': [0, 255], '0..1': [0, 1], '-1..1': [-1, 1] } as const);

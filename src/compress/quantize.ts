@@ -3,8 +3,8 @@ import { INT8_DEFAULTS, toFloat16Graph, toInt8Graph, type Int8Options, type Prec
 import { f32, type Tensor } from '../graph/tensor.js';
 import { calibrate } from '../runtime/calibrate.js';
 import { listImages, randomCrop } from '../train/data.js';
-import { decodeModel, modelMetadata, toLoaded, transformerOf, type LoadedModel, type QuantizationInfo, type TransformerModel, type StyleModel } from './modelfile.js';
-import { buildTransformer, minInputSide, STRIDE } from './transformer.js';
+import { decodeModel, modelMetadata, toLoaded, transformerOf, type LoadedModel, type QuantizationInfo, type TransformerModel, type StyleModel } from '../models/modelfile.js';
+import { buildTransformer, minInputSide, STRIDE } from '../models/transformer.js';
 
 export type QuantizedPrecision = Exclude<Precision, 'fp32'>;
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { f32 } from '../../src/graph/tensor.js';
-import { imagesToTensor, reflectIndex, tensorToImage, type RawImage } from '../../src/runtime/image.js';
+import { imagesToTensor, reflectIndex, tensorToImage, type RawImage } from '../../src/io/pixels.js';
 
 test('reflectIndex mirrors without repeating the edge, for any overshoot', () => {
   assert.deepEqual([-2, -1, 0, 1, 2, 3, 4, 5, 6, 7].map((i) => reflectIndex(i, 3)), [2, 1, 0, 1, 2, 1, 0, 1, 2, 1]);

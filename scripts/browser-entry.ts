@@ -7,7 +7,7 @@
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { REPO_ROOT } from './build.js';
+import { REPO_ROOT } from '../src/serve/build.js';
 
 export const BROWSER_DIST = join(REPO_ROOT, 'dist', 'browser');
 
@@ -34,8 +34,8 @@ export async function buildBrowserEntry(outDir = BROWSER_DIST): Promise<EntrySiz
         name: 'stylecast-worker-url',
         transform(code, id) {
           if (!id.endsWith('/src/web/live.ts')) return null;
-          if (!code.includes("new URL('./worker.ts', import.meta.url)")) throw new Error('live.ts no longer creates its worker from ./worker.ts');
-          return code.replace("new URL('./worker.ts', import.meta.url)", "new URL('./worker.js', import.meta.url)");
+          if (!code.includes("new URL('../src/serve/worker.ts', import.meta.url)")) throw new Error('live.ts no longer creates its worker from ./worker.ts');
+          return code.replace("new URL('../src/serve/worker.ts', import.meta.url)", "new URL('../src/serve/worker.js', import.meta.url)");
         },
       },
     ],

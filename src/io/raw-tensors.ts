@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { f32, numel, type Tensor } from '../../graph/tensor.js';
-import { readBytes, readJsonFile } from '../../io/read.js';
+import { f32, numel, type Tensor } from '../graph/tensor.js';
+import { readBytes, readJsonFile } from './read.js';
 
 /** Read a raw little-endian float32 file and check it holds exactly the elements of `dims`. */
 export async function readFloat32(dir: string, file: string, dims: readonly number[]): Promise<Tensor<'float32'>> {

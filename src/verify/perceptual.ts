@@ -3,7 +3,7 @@ import type { Tensor } from '../graph/tensor.js';
 import { PRESETS, paramSpecs, type TransformerConfig } from '../models/transformer.js';
 import { convNames, type VggConv, type VggWeights } from '../models/vgg.js';
 import { createSession } from '../runtime/ort.js';
-import { buildGramGraph, buildTrainGraph, TRAIN_IO } from './graph.js';
+import { buildGramGraph, buildTrainGraph, TRAIN_IO } from '../train/graph.js';
 
 /** Relative error ||a - b|| / ||b|| (NaN-safe: NaN compares as failing). */
 export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -5,7 +5,7 @@ import { exportOnnx } from '../../src/export/onnx.js';
 import { f32, type Tensor } from '../../src/graph/tensor.js';
 import { maxAbsError, readFixture } from '../../src/io/fixture.js';
 import { transformerOf } from '../../src/models/codec.js';
-import { importForeign } from '../../src/models/importers/foreign.js';
+import { importForeign } from '../../src/import/foreign.js';
 import { PRESETS, randomWeights, type TransformerConfig } from '../../src/models/transformer.js';
 import { createSession } from '../../src/runtime/ort.js';
 import { mirrorPath, needsMirror } from '../helpers/assets.js';
