@@ -62,10 +62,11 @@ interface Group {
 }
 
 type Producer = Group['producers'][number];
+type Consumer = Group['consumers'][number];
 
 /** The group walk's state: the groups so far and where the current tensor's channels come from. */
 interface GroupWalk {
-  readonly groups: Map<string, { readonly name: string; readonly producers: Producer[]; readonly consumers: Group['consumers'][number][] }>;
+  readonly groups: Map<string, { readonly name: string; readonly producers: Producer[]; readonly consumers: Consumer[] }>;
   /** Group of the current tensor's channels; undefined: the image's. */
   cur: string | undefined;
   /** The conv that produced the current tensor, while a norm may still attach to it. */
@@ -75,9 +76,9 @@ interface GroupWalk {
 function convStep(w: GroupWalk, l: ConvLike, transposed: boolean): void {
   const group = (name: string) => w.groups.get(name) ?? w.groups.set(name, { name, producers: [], consumers: [] }).get(name)!;
   if (w.cur) group(w.cur).consumers.push({ conv: l.name, transposed });
-  w.producer = l.channelGroup ? { conv: l.name, transposed } : undefined;
-  if (w.producer) group(l.channelGroup!).producers.push(w.producer);
   w.cur = l.channelGroup;
+  w.producer = w.cur ? { conv: l.name, transposed } : undefined;
+  if (w.cur && w.producer) group(w.cur).producers.push(w.producer);
 }
 
 /** How each kind touches channel groups: convs consume the current group and produce their own; a norm scales its producer's channels. */

@@ -35,8 +35,9 @@ export interface HalfResOptions extends BuildOptions {
    */
   readonly dropNormBias?: boolean;
   /**
-   * Also rewrite the first (half-resolution) upsampling layer as a phase conv over its quarter-
-   * resolution input followed by DepthToSpace, instead of Resize + Pad + conv or ConvTranspose.
+   * Also rewrite the upsampling below full resolution (the first one, to half resolution) as a phase
+   * conv over its quarter-resolution input followed by DepthToSpace, instead of Resize + Pad + conv or
+   * ConvTranspose.
    */
   readonly phaseDeconv1?: boolean;
 }

@@ -17,7 +17,7 @@ export const biasOf = (l: { readonly name: string; readonly bias: boolean }, at:
  * Padding, then conv: reflection padding as a Pad node before the conv; TensorFlow SAME as the conv's
  * own pads (stride 1) or SAME_UPPER (stride 2: the extra row/column at the end).
  */
-export function convOp(h: Value, l: ConvLayer, at: OnnxLowering, group = 1): Value {
+function convOp(h: Value, l: ConvLayer, at: OnnxLowering, group = 1): Value {
   const w = at.param(`${l.name}.weight`);
   const half = (l.kernel - 1) / 2;
   if (l.padding === 'reflect' && half > 0) {
