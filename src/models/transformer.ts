@@ -10,7 +10,8 @@ export type { ParamSpec } from './network.js';
  * The image-transformation network family of Johnson et al. 2016 ("Perceptual Losses for Real-Time
  * Style Transfer and Super-Resolution"): conv(firstKernel) -> two stride-2 convs -> residual blocks ->
  * two x2 upsampling convs -> conv(lastKernel). Both published teacher families are points of this
- * space ({@link PRESETS}); students shrink `width` and `blocks`.
+ * space ({@link PRESETS}); students shrink `width` and `blocks`. The layers themselves are listed once,
+ * in src/models/network.ts (describeNetwork); what this module builds is lowered from that list.
  */
 export interface TransformerConfig {
   /** Channels of the first conv; they double at each of the two downsamplings. Defaults to 32. */
