@@ -30,9 +30,11 @@ import * as ort from 'onnxruntime-node';
 import { Graph, type OpDef, type Value } from '../src/graph/graph.js';
 import { toOnnx } from '../src/graph/onnx.js';
 import { f32, type Tensor } from '../src/graph/tensor.js';
-import { buildHalfResTransformer, crd, nearestUpTaps, phaseWeights, transposeTaps, type HalfResOptions, type PhaseSpec } from '../src/models/halfres.js';
+import { buildHalfResTransformer, phaseConv, phaseWeights, upsamplePhases, type HalfResOptions } from '../src/models/halfres.js';
+import { describeNetwork, withoutNormBiases, type ConvLike } from '../src/models/network.js';
+import { biasOf, lowerOnnx, ONNX_RULES, type OnnxRules } from '../src/models/network-onnx.js';
 import { buildTransformer, PRESETS, randomWeights, type TransformerConfig, type Weights } from '../src/models/transformer.js';
-import { add, conv, convTranspose, depthToSpace, div, instanceNorm, mul, pad2d, reduceMean, relu, slice, sqrt, sub, tanh, upsampleNearest } from '../src/ops/index.js';
+import { add, conv, convTranspose, depthToSpace, div, mul, pad2d, reduceMean, slice, sqrt, sub, tanh, upsampleNearest } from '../src/ops/index.js';
 import { RESIZE } from '../src/ops/movement.js';
 import { formatMachine, machineInfo, type MachineInfo } from '../src/perf/machine.js';
 import { measureMatmulPeak, type Peak } from '../src/perf/peak.js';
@@ -88,72 +90,51 @@ export interface StudentGraphOptions {
 }
 
 /**
- * The student network of config c with exact graph rewrites (defaults reproduce buildTransformer).
- * The half-resolution rewrite is src/models/halfres.ts's buildHalfResTransformer.
+ * The student network of config c with exact graph rewrites (defaults reproduce buildTransformer):
+ * the project's ONNX lowering of its layer list with some rules replaced. The half-resolution rewrite
+ * is src/models/halfres.ts's buildHalfResTransformer.
  */
 export function buildStudent(c: TransformerConfig, weights: Weights, o: StudentGraphOptions = {}): Graph {
   const g = new Graph('stylecast_student');
   const [n, h0, w0] = o.shape ?? ['batch', 'height', 'width'];
   const x = g.input('input', 'float32', [n, 3, h0, w0]);
-  const reflect = c.padding === 'reflect';
   const T = (name: string): Tensor<'float32'> => {
     const t = weights.get(name);
     if (!t) throw new Error(`student: weight '${name}' is missing`);
     return t;
   };
   const K = (t: Tensor, hint: string) => g.constant(t, hint);
-  const feedsNorm = (name: string) => name !== 'deconv3.conv2d' || c.finalNorm;
-  const biasT = (name: string) => (c.bias && !(o.dropNormBias && feedsNorm(name)) ? T(`${name}.bias`) : undefined);
-  const B = (name: string) => {
-    const b = biasT(name);
-    return b ? K(b, `${name}.bias`) : undefined;
-  };
+  const biasT = (l: ConvLike) => (l.bias ? T(`${l.name}.bias`) : undefined);
+  const layers = o.dropNormBias ? withoutNormBiases(describeNetwork(c)) : describeNetwork(c);
 
-  const norm = (h: Value, name: string): Value => {
-    if (o.norm !== 'decomposed') return instanceNorm(h, K(T(`${name}.weight`), `${name}.weight`), K(T(`${name}.bias`), `${name}.bias`), c.normEpsilon, name);
-    const ch = T(`${name}.weight`).dims[0]!;
+  const norm: OnnxRules['norm'] = (l, h, at) => {
+    if (o.norm !== 'decomposed') return ONNX_RULES.norm(l, h, at);
     const d = sub(h, reduceMean(h, [2, 3], true));
-    const scale = div(K(f32([1, ch, 1, 1], T(`${name}.weight`).data), `${name}.weight`), sqrt(add(reduceMean(mul(d, d), [2, 3], true), c.normEpsilon)));
-    return add(mul(d, scale), K(f32([1, ch, 1, 1], T(`${name}.bias`).data), `${name}.bias`));
+    const scale = div(K(f32([1, l.channels, 1, 1], T(`${l.name}.weight`).data), `${l.name}.weight`), sqrt(add(reduceMean(mul(d, d), [2, 3], true), l.epsilon)));
+    return add(mul(d, scale), K(f32([1, l.channels, 1, 1], T(`${l.name}.bias`).data), `${l.name}.bias`));
   };
-  const convLayer = (h: Value, name: string, k: number, stride: number): Value => {
-    const w = K(T(`${name}.weight`), `${name}.weight`);
-    const half = (k - 1) / 2;
-    if (reflect && half > 0) return conv(pad2d(h, [half, half, half, half], 'reflect'), w, B(name), { strides: [stride, stride] }, name);
-    const attrs = stride === 1 ? { pads: [half, half, half, half] } : { strides: [stride, stride], auto_pad: 'SAME_UPPER' as const };
-    return conv(h, w, B(name), attrs, name);
-  };
-  /** A conv over a plain tensor producing a phase tensor (see src/models/halfres.ts); `edge`: edge padding, else zeros. */
-  const phaseConv = (h: Value, name: string, spec: PhaseSpec, edge: boolean): Value => {
-    const p = phaseWeights(T(`${name}.weight`), biasT(name), spec);
-    const w = K(p.weight, `${name}.phase_weight`);
-    const b = p.bias ? K(p.bias, `${name}.phase_bias`) : undefined;
-    const pads = [p.before, p.before, p.after, p.after];
-    if (!pads.some((v) => v > 0)) return conv(h, w, b, {}, name);
-    return edge ? conv(pad2d(h, pads, 'edge'), w, b, {}, name) : conv(h, w, b, { pads }, name);
-  };
-  const upLayer = (h: Value, name: string): Value => {
-    if (c.upsample === 'transpose') {
-      if (o.transposed === 'phase') return depthToSpace(phaseConv(h, name, { pIn: 1, pOut: 2, taps: transposeTaps, inIndex: crd(1), outIndex: crd(2), transposed: true }, false));
-      return convTranspose(h, K(T(`${name}.weight`), `${name}.weight`), B(name), { strides: [2, 2], pads: [0, 0, 1, 1] }, name);
+  const upsample: OnnxRules['upsample'] = (l, h, at) => {
+    if (l.mode === 'transpose') {
+      if (o.transposed === 'phase') return depthToSpace(phaseConv(h, l.name, T(`${l.name}.weight`), biasT(l), upsamplePhases(l), false));
+      return ONNX_RULES.upsample(l, h, at);
     }
     const mode = o.upsample ?? 'resize-reflect';
-    if (mode !== 'resize-reflect' && !reflect) throw new Error(`student: upsample '${mode}' needs reflect padding`);
-    const w = () => K(T(`${name}.weight`), `${name}.weight`);
+    if (mode !== 'resize-reflect' && l.padding !== 'reflect') throw new Error(`student: upsample '${mode}' needs reflect padding`);
+    const w = () => K(T(`${l.name}.weight`), `${l.name}.weight`);
     switch (mode) {
       case 'resize-reflect':
-        return convLayer(upsampleNearest(h, 2), name, 3, 1);
+        return ONNX_RULES.upsample(l, h, at);
       case 'resize-edge':
-        return conv(pad2d(upsampleNearest(h, 2), [1, 1, 1, 1], 'edge'), w(), B(name), {}, name);
+        return conv(pad2d(upsampleNearest(h, 2), [1, 1, 1, 1], 'edge'), w(), biasOf(l, at), {}, l.name);
       case 'pad-lowres':
-        return conv(resizeNearest(pad2d(h, [1, 1, 0, 0], 'edge'), 'ceil'), w(), B(name), {}, name);
+        return conv(resizeNearest(pad2d(h, [1, 1, 0, 0], 'edge'), 'ceil'), w(), biasOf(l, at), {}, l.name);
       case 'phase':
-        return depthToSpace(phaseConv(h, name, { pIn: 1, pOut: 2, taps: nearestUpTaps, inIndex: crd(1), outIndex: crd(2) }, true));
+        return depthToSpace(phaseConv(h, l.name, T(`${l.name}.weight`), biasT(l), upsamplePhases(l), true));
       case 'tconv': {
         // Output 2m + a of a stride-2 4x4 transposed conv with pads 1 takes input m + d through tap
         // k = 1 + a - 2d: a = 0 reads d = -1, 0 (taps 3, 1), a = 1 reads d = 0, 1 (taps 2, 0); the
         // edge pad of the input moves the pads to 3.
-        const p = phaseWeights(T(`${name}.weight`), biasT(name), { pIn: 1, pOut: 2, taps: nearestUpTaps, inIndex: crd(1), outIndex: crd(2) });
+        const p = phaseWeights(T(`${l.name}.weight`), biasT(l), upsamplePhases(l));
         const [cout4, cin] = p.weight.dims as [number, number];
         const cout = cout4 / 4;
         const tap = [[1, 1], [0, 0], [1, 0], [0, -1]] as const; // k -> [a, d]
@@ -168,55 +149,41 @@ export function buildStudent(c: TransformerConfig, weights: Weights, o: StudentG
             }
           }
         }
-        const bt = biasT(name);
-        return convTranspose(pad2d(h, [1, 1, 1, 1], 'edge'), K(wt, `${name}.tconv_weight`), bt && K(bt, `${name}.bias`), { strides: [2, 2], pads: [3, 3, 3, 3] }, name);
+        const bt = biasT(l);
+        return convTranspose(pad2d(h, [1, 1, 1, 1], 'edge'), K(wt, `${l.name}.tconv_weight`), bt && K(bt, `${l.name}.bias`), { strides: [2, 2], pads: [3, 3, 3, 3] }, l.name);
       }
     }
   };
-  if (c.residual !== 'full') throw new Error('student: only full residual convs');
-  let h = relu(norm(convLayer(x, 'conv1.conv2d', c.firstKernel, 1), 'in1'));
-  h = relu(norm(convLayer(h, 'conv2.conv2d', 3, 2), 'in2'));
-  h = relu(norm(convLayer(h, 'conv3.conv2d', 3, 2), 'in3'));
-  for (let i = 0; i < c.blocks; i++) {
-    const r = relu(norm(convLayer(h, `res.${i}.conv1.conv2d`, 3, 1), `res.${i}.in1`));
-    h = add(h, norm(convLayer(r, `res.${i}.conv2.conv2d`, 3, 1), `res.${i}.in2`));
-  }
-  h = relu(norm(upLayer(h, 'deconv1.conv2d'), 'in4'));
-  h = relu(norm(upLayer(h, 'deconv2.conv2d'), 'in5'));
-  if (o.outConv8) {
-    const wt = T('deconv3.conv2d.weight');
-    const [, cin, k] = wt.dims as [number, number, number];
-    const w8 = f32([8, cin, k, k]);
+  // The conv that writes the image (no channel group): with outConv8, padded to 8 output channels.
+  const convRule: OnnxRules['conv'] = (l, h, at) => {
+    if (!o.outConv8 || l.channelGroup) return ONNX_RULES.conv(l, h, at);
+    const wt = T(`${l.name}.weight`);
+    const w8 = f32([8, l.cin, l.kernel, l.kernel]);
     w8.data.set(wt.data);
-    const bt = biasT('deconv3.conv2d');
+    const bt = biasT(l);
     const b8 = bt ? f32([8]) : undefined;
     if (b8 && bt) b8.data.set(bt.data);
-    const half = (k - 1) / 2;
-    const y = reflect
+    const half = (l.kernel - 1) / 2;
+    const y = l.padding === 'reflect'
       ? conv(pad2d(h, [half, half, half, half], 'reflect'), K(w8, 'out8.weight'), b8 && K(b8, 'out8.bias'))
       : conv(h, K(w8, 'out8.weight'), b8 && K(b8, 'out8.bias'), { pads: [half, half, half, half] });
-    h = slice(y, { starts: [0], ends: [3], axes: [1] });
-  } else {
-    h = convLayer(h, 'deconv3.conv2d', c.lastKernel, 1);
-  }
-  if (c.finalNorm) h = norm(h, 'in6');
-  if (c.head === 'tanh') {
-    const t = tanh(h);
+    return slice(y, { starts: [0], ends: [3], axes: [1] });
+  };
+  const tanhHead: OnnxRules['tanhHead'] = (l, h, at) => {
     switch (o.headAffine ?? 'mul-add') {
       case 'mul-add':
-        h = add(mul(t, 150), 127.5);
-        break;
+        return ONNX_RULES.tanhHead(l, h, at);
       case 'conv':
-        h = conv(t, K(f32([3, 1, 1, 1], [150, 150, 150]), 'head.weight'), K(f32([3], [127.5, 127.5, 127.5]), 'head.bias'), { group: 3 });
-        break;
+        return conv(tanh(h), K(f32([3, 1, 1, 1], [150, 150, 150]), 'head.weight'), K(f32([3], [127.5, 127.5, 127.5]), 'head.bias'), { group: 3 });
       case 'batchnorm': {
+        const t = tanh(h);
         const v = (x: number) => f32([3], [x, x, x]);
-        h = g.apply(BATCH_NORM, [t, K(v(150), 'bn.scale'), K(v(127.5), 'bn.bias'), K(v(0), 'bn.mean'), K(v(1), 'bn.var')], { epsilon: 0 })[0]!;
-        break;
+        return g.apply(BATCH_NORM, [t, K(v(150), 'bn.scale'), K(v(127.5), 'bn.bias'), K(v(0), 'bn.mean'), K(v(1), 'bn.var')], { epsilon: 0 })[0]!;
       }
     }
-  }
-  g.output(h, 'output');
+  };
+  const rules: OnnxRules = { ...ONNX_RULES, conv: convRule, upsample, norm, tanhHead };
+  g.output(lowerOnnx(layers, x, { param: (name) => K(T(name), name), rules }), 'output');
   return g;
 }
 

@@ -1,4 +1,5 @@
 import { f32, type Tensor } from '../graph/tensor.js';
+import { describeNetwork, layersParams, lower, type ConvLike, type NetworkLayer, type ResidualLayer, type Rules } from '../models/network.js';
 import { paramSpecs, randomWeights, validateConfig, type TransformerConfig, type Weights } from '../models/transformer.js';
 
 /**
@@ -60,33 +61,90 @@ interface Group {
   readonly consumers: readonly { conv: string; transposed: boolean }[];
 }
 
-const convName = (layer: string) => `${layer}.conv2d`;
+type Producer = Group['producers'][number];
+type Consumer = Group['consumers'][number];
+
+/** The group walk's state: the groups so far and where the current tensor's channels come from. */
+interface GroupWalk {
+  readonly groups: Map<string, { readonly name: string; readonly producers: Producer[]; readonly consumers: Consumer[] }>;
+  /** Group of the current tensor's channels; undefined: the image's. */
+  cur: string | undefined;
+  /** The conv that produced the current tensor, while a norm may still attach to it. */
+  producer: Producer | undefined;
+}
+
+function convStep(w: GroupWalk, l: ConvLike, transposed: boolean): void {
+  const group = (name: string) => w.groups.get(name) ?? w.groups.set(name, { name, producers: [], consumers: [] }).get(name)!;
+  if (w.cur) group(w.cur).consumers.push({ conv: l.name, transposed });
+  w.cur = l.channelGroup;
+  w.producer = w.cur ? { conv: l.name, transposed } : undefined;
+  if (w.cur && w.producer) group(w.cur).producers.push(w.producer);
+}
+
+/** How each kind touches channel groups: convs consume the current group and produce their own; a norm scales its producer's channels. */
+const GROUP_RULES: Rules<[w: GroupWalk], void> = {
+  conv: (l, w) => convStep(w, l, false),
+  upsample: (l, w) => convStep(w, l, l.mode === 'transpose'),
+  separable: () => {
+    throw new Error('transfer: separable residual blocks are not supported; use --init random');
+  },
+  norm: (l, w) => {
+    if (w.producer) w.producer.norm = l.name;
+    w.producer = undefined;
+  },
+  relu: () => {},
+  // The addition ties the body's output channels to its input's: the body must end in the group it started from.
+  residual: (l, w) => {
+    const stream = w.cur;
+    for (const b of l.body) lower(GROUP_RULES, b, w);
+    if (w.cur !== stream) throw new Error(`transfer: residual '${l.name}' adds channel group '${w.cur}' to '${stream}'`);
+    w.producer = undefined;
+  },
+  tanhHead: () => {},
+};
 
 /**
- * The channel groups of the transformer family. The residual stream (conv3's output, each block's
- * output, deconv1's input) is one group because the additions tie its channels together; each block's
- * inner channels are a group of their own.
+ * The channel groups of a layer list, in order of their first producer. The image's channels are no
+ * group: they are fixed by the task.
  */
-function groups(c: TransformerConfig, teacherBlocks: readonly number[]): Group[] {
-  if (c.residual !== 'full') throw new Error('transfer: separable residual blocks are not supported; use --init random');
-  const up = c.upsample === 'transpose';
-  const res = (i: number, j: number) => `res.${i}.conv${j}.conv2d`;
-  return [
-    { name: 'conv1', producers: [{ conv: convName('conv1'), norm: 'in1', transposed: false }], consumers: [{ conv: convName('conv2'), transposed: false }] },
-    { name: 'conv2', producers: [{ conv: convName('conv2'), norm: 'in2', transposed: false }], consumers: [{ conv: convName('conv3'), transposed: false }] },
-    {
-      name: 'stream',
-      producers: [{ conv: convName('conv3'), norm: 'in3', transposed: false }, ...teacherBlocks.map((i) => ({ conv: res(i, 2), norm: `res.${i}.in2`, transposed: false }))],
-      consumers: [...teacherBlocks.map((i) => ({ conv: res(i, 1), transposed: false })), { conv: convName('deconv1'), transposed: up }],
-    },
-    ...teacherBlocks.map((i) => ({
-      name: `res.${i}`,
-      producers: [{ conv: res(i, 1), norm: `res.${i}.in1`, transposed: false }],
-      consumers: [{ conv: res(i, 2), transposed: false }],
-    })),
-    { name: 'deconv1', producers: [{ conv: convName('deconv1'), norm: 'in4', transposed: up }], consumers: [{ conv: convName('deconv2'), transposed: up }] },
-    { name: 'deconv2', producers: [{ conv: convName('deconv2'), norm: 'in5', transposed: up }], consumers: [{ conv: convName('deconv3'), transposed: false }] },
-  ];
+function groups(layers: readonly NetworkLayer[]): Group[] {
+  const w: GroupWalk = { groups: new Map(), cur: undefined, producer: undefined };
+  for (const l of layers) lower(GROUP_RULES, l, w);
+  return [...w.groups.values()];
+}
+
+/** The teacher's layers with only the kept residual blocks, in keptBlocks order (student block k is keptBlocks[k]). */
+function keptLayers(layers: readonly NetworkLayer[], keptBlocks: readonly number[]): NetworkLayer[] {
+  const blocks = layers.filter((l) => l.kind === 'residual');
+  const first = layers.findIndex((l) => l.kind === 'residual');
+  const rest = layers.filter((l) => l.kind !== 'residual');
+  return first < 0 ? rest : [...rest.slice(0, first), ...keptBlocks.map((i) => blocks[i]!), ...rest.slice(first)];
+}
+
+/** Student parameter -> the teacher parameter it comes from: the same name, the k-th kept teacher block becoming student block k. */
+function counterparts(kept: readonly NetworkLayer[], student: readonly NetworkLayer[]): Map<string, string> {
+  const studentBlocks = student.filter((l): l is ResidualLayer => l.kind === 'residual');
+  const out = new Map<string, string>();
+  let block = 0;
+  for (const l of kept) {
+    const names = layersParams([l]).map((p) => p.name);
+    if (l.kind !== 'residual') for (const n of names) out.set(n, n);
+    else {
+      const to = studentBlocks[block++]!.name;
+      for (const n of names) out.set(`${to}${n.slice(l.name.length)}`, n);
+    }
+  }
+  return out;
+}
+
+/** Weights stored [in, out, k, k]: those of transposed convs. */
+const transposedWeights = (layers: readonly NetworkLayer[]) => new Set(layers.flatMap((l) => (l.kind === 'upsample' && l.mode === 'transpose' ? [`${l.name}.weight`] : [])));
+
+/** The conv that writes the image with no norm after it (it sets the output's scale), if any. */
+function imageConv(layers: readonly NetworkLayer[]): string | undefined {
+  const i = layers.findIndex((l) => l.kind === 'conv' && !l.channelGroup);
+  const conv = layers[i];
+  return conv?.kind === 'conv' && layers[i + 1]?.kind !== 'norm' ? conv.name : undefined;
 }
 
 /** Sum of |w| over one input channel of a conv weight ([out, in, k, k], or [in, out, k, k] transposed). */
@@ -146,16 +204,18 @@ export function transferWeights(
   if (student.width > teacherConfig.width) throw new Error(`transfer: the student (width ${student.width}) is wider than its teacher (width ${teacherConfig.width})`);
   const fresh = randomWeights(student, seed);
   const teacherDims = new Map(paramSpecs(teacherConfig).map((p) => [p.name, p.dims]));
-  const studentName = (tName: string) => tName.replace(/^res\.(\d+)\./, (_, i: string) => `res.${keptBlocks.indexOf(Number(i))}.`);
+  const teacherLayers = keptLayers(describeNetwork(teacherConfig), keptBlocks);
+  const studentLayers = describeNetwork(student);
 
   // Kept channels per teacher tensor axis: out-channel and in-channel selections of every conv/norm.
   const outSel = new Map<string, number[]>();
   const inSel = new Map<string, number[]>();
   const channels = new Map<string, number[]>();
+  // A residual body of another kind changes every group's meaning: then all tensors start fresh.
   const sameResidual = teacherConfig.residual === student.residual;
   if (sameResidual) {
     const ratio = student.width / teacherConfig.width;
-    for (const g of groups(teacherConfig, keptBlocks)) {
+    for (const g of groups(teacherLayers)) {
       const first = g.producers[0]!;
       const all = teacherDims.get(`${first.conv}.weight`)![first.transposed ? 1 : 0]!;
       const keep = Math.round(all * ratio);
@@ -174,19 +234,15 @@ export function transferWeights(
   const freshNames: string[] = [];
   const weights = new Map<string, Tensor<'float32'>>();
   const studentSpecs = new Map(paramSpecs(student).map((p) => [p.name, p]));
-  const teacherFor = new Map<string, string>();
-  for (const tName of teacherDims.keys()) {
-    const m = /^res\.(\d+)\./.exec(tName);
-    if (m && !keptBlocks.includes(Number(m[1]))) continue;
-    teacherFor.set(studentName(tName), tName);
-  }
+  const teacherFor = counterparts(teacherLayers, studentLayers);
+  const [teacherTransposed, studentTransposed] = [transposedWeights(teacherLayers), transposedWeights(studentLayers)];
+  const outConv = imageConv(studentLayers);
   for (const [name, spec] of studentSpecs) {
     const tName = teacherFor.get(name);
     const t = tName ? teacher.get(tName) : undefined;
     // Upsampling weights are [in, out, k, k] in a transposed conv and [out, in, k, k] after nearest.
-    const up = /^deconv[12]\.conv2d\.weight$/.test(name);
-    const tT = up && teacherConfig.upsample === 'transpose';
-    const sT = up && student.upsample === 'transpose';
+    const tT = tName !== undefined && teacherTransposed.has(tName);
+    const sT = studentTransposed.has(name);
     if (!t || !sameResidual || t.dims.length !== spec.dims.length) {
       weights.set(name, fresh.get(name)!);
       freshNames.push(name);
@@ -207,8 +263,8 @@ export function transferWeights(
     // filter's L1 mass, which dropped channels and cropped kernels would otherwise shrink (the student
     // then starts near black and needs many steps to relearn the range). Every other conv is followed
     // by an instance norm, which undoes any scale.
-    if (name === 'deconv3.conv2d.weight' && !student.finalNorm) keepFilterMass(t, s);
-    if (name.startsWith('deconv3.conv2d.') && !student.finalNorm) rawToTanh(s, name.endsWith('.bias'), teacherConfig.head, student.head);
+    if (name === `${outConv}.weight`) keepFilterMass(t, s);
+    if (outConv && name.startsWith(`${outConv}.`)) rawToTanh(s, name.endsWith('.bias'), teacherConfig.head, student.head);
     weights.set(name, s);
     copied.set(name, tName!);
   }

@@ -1,7 +1,9 @@
 import { Graph, type Value } from '../graph/graph.js';
 import { f32, type Tensor } from '../graph/tensor.js';
-import { add, conv, depthToSpace, instanceNorm, mul, pad2d, relu, reshape, reshapeLike, spaceToDepth, tanh } from '../ops/index.js';
-import { checkWeights, transformerLayers, type BuildOptions, type TransformerConfig, type Weights } from './transformer.js';
+import { conv, depthToSpace, pad2d, reshape, reshapeLike, spaceToDepth } from '../ops/index.js';
+import { describeNetwork, lower, withoutNormBiases, type ConvLayer, type NetworkLayer, type Rules, type UpsampleLayer } from './network.js';
+import { ONNX_RULES, type OnnxLowering } from './network-onnx.js';
+import { checkWeights, type BuildOptions, type TransformerConfig, type Weights } from './transformer.js';
 
 /**
  * An exact rewrite of {@link buildTransformer}'s inference graph that never computes at full
@@ -33,18 +35,34 @@ export interface HalfResOptions extends BuildOptions {
    */
   readonly dropNormBias?: boolean;
   /**
-   * Also rewrite the first (half-resolution) upsampling layer as a phase conv over its quarter-
-   * resolution input followed by DepthToSpace, instead of Resize + Pad + conv or ConvTranspose.
+   * Also rewrite the upsampling below full resolution (the first one, to half resolution) as a phase
+   * conv over its quarter-resolution input followed by DepthToSpace, instead of Resize + Pad + conv or
+   * ConvTranspose.
    */
   readonly phaseDeconv1?: boolean;
 }
 
 /** Why the half-resolution rewrite cannot build this config, or undefined when it can. */
 export function halfResUnsupported(c: TransformerConfig): string | undefined {
-  if (c.padding === 'reflect' && (c.firstKernel > 3 || c.lastKernel > 3)) {
-    return `reflect padding with ${c.firstKernel}x${c.firstKernel}/${c.lastKernel}x${c.lastKernel} end kernels (the rewrite needs end kernels <= 3 with reflect padding)`;
+  // Reflect padding by more than 1 is not an edge pad of a phase tensor.
+  const ends = fullResolutionConvs(describeNetwork(c)).filter((l) => l.stride === 1 && l.padding === 'reflect');
+  if (ends.some((l) => l.kernel > 3)) {
+    return `reflect padding with ${ends.map((l) => `${l.kernel}x${l.kernel}`).join('/')} end kernels (the rewrite needs end kernels <= 3 with reflect padding)`;
   }
   return undefined;
+}
+
+/** The top-level convs whose input is at full resolution. */
+function fullResolutionConvs(layers: readonly NetworkLayer[]): ConvLayer[] {
+  const out: ConvLayer[] = [];
+  let scale = 1;
+  for (const l of layers) {
+    if (l.kind === 'conv') {
+      if (scale === 1) out.push(l);
+      scale *= l.stride;
+    } else if (l.kind === 'upsample') scale /= 2;
+  }
+  return out;
 }
 
 // ---- Phase weights ----
@@ -135,7 +153,76 @@ export function phaseWeights(w: Tensor<'float32'>, b: Tensor<'float32'> | undefi
   return { weight: f32([O, C, T, T], Float32Array.from(acc)), ...(bias ? { bias } : {}), before: -min, after: max };
 }
 
+/** A conv over phase tensors (see {@link phaseWeights}); `edge`: edge padding, else zeros. */
+export function phaseConv(h: Value, name: string, w: Tensor<'float32'>, b: Tensor<'float32'> | undefined, spec: PhaseSpec, edge: boolean): Value {
+  const g = h.graph;
+  const p = phaseWeights(w, b, spec);
+  const wv = g.constant(p.weight, `${name}.phase_weight`);
+  const bv = p.bias ? g.constant(p.bias, `${name}.phase_bias`) : undefined;
+  const pads = [p.before, p.before, p.after, p.after];
+  if (pads.every((v) => v === 0)) return conv(h, wv, bv, {}, name);
+  return edge ? conv(pad2d(h, pads, 'edge'), wv, bv, {}, name) : conv(h, wv, bv, { pads }, name);
+}
+
+/** Phase spec of an upsampling layer: from a plain tensor to a phase tensor of twice its size. */
+export function upsamplePhases(l: UpsampleLayer): PhaseSpec {
+  return l.mode === 'nearest'
+    ? { pIn: 1, pOut: 2, taps: nearestUpTaps, inIndex: crd(1), outIndex: crd(2) }
+    : { pIn: 1, pOut: 2, taps: transposeTaps, inIndex: crd(1), outIndex: crd(2), transposed: true };
+}
+
 // ---- The graph ----
+
+/**
+ * The tensor between layers. At full resolution it is held as a phase tensor, `phase` giving its
+ * channel order; below full resolution it is plain.
+ */
+interface Held {
+  readonly v: Value;
+  readonly scale: number;
+  readonly phase?: (c: number, a: number, b: number) => number;
+}
+
+interface HalfResLowering {
+  readonly onnx: OnnxLowering;
+  readonly tensor: (name: string) => Tensor<'float32'>;
+  readonly phaseDeconv1: boolean;
+}
+
+const plainOnly = (kind: string) => {
+  throw new Error(`half-resolution rewrite: no phase-layout rule for a ${kind} layer at full resolution`);
+};
+const biasTensor = (l: { readonly name: string; readonly bias: boolean }, at: HalfResLowering) => (l.bias ? at.tensor(`${l.name}.bias`) : undefined);
+
+/** Each kind on a held tensor: as in the ONNX forward pass below full resolution, on phase tensors at it. */
+const HALFRES_RULES: Rules<[t: Held, at: HalfResLowering], Held> = {
+  // Stride 1 keeps the phase layout; stride 2 goes from phases to a plain half-resolution tensor.
+  // Leading pad: reflect pads `half`, TF SAME on an even size (k - stride) / 2 rounded down.
+  conv: (l, t, at) => {
+    if (!t.phase) return { v: ONNX_RULES.conv(l, t.v, at.onnx), scale: t.scale * l.stride };
+    const pOut = l.stride === 1 ? 2 : 1;
+    const padBegin = l.padding === 'reflect' ? (l.kernel - 1) / 2 : Math.floor(Math.max(l.kernel - l.stride, 0) / 2);
+    const spec: PhaseSpec = { pIn: 2, pOut, taps: convTaps(l.stride, padBegin, 2), inIndex: t.phase, outIndex: crd(pOut) };
+    const v = phaseConv(t.v, l.name, at.tensor(`${l.name}.weight`), biasTensor(l, at), spec, l.padding === 'reflect');
+    return pOut === 2 ? { v, scale: 1, phase: crd(2) } : { v, scale: l.stride };
+  },
+  separable: (l, t, at) => (t.phase ? plainOnly(l.kind) : { ...t, v: ONNX_RULES.separable(l, t.v, at.onnx) }),
+  // Into full resolution as a phase tensor; with phaseDeconv1 also below it, leaving the phase layout
+  // at once. After nearest x2, reflect padding is edge padding of the low-res tensor and TF SAME is
+  // zero padding; a transposed conv's missing inputs are zeros.
+  upsample: (l, t, at) => {
+    if (t.phase) return plainOnly(l.kind);
+    const scale = t.scale / 2;
+    if (scale !== 1 && !at.phaseDeconv1) return { v: ONNX_RULES.upsample(l, t.v, at.onnx), scale };
+    const v = phaseConv(t.v, l.name, at.tensor(`${l.name}.weight`), biasTensor(l, at), upsamplePhases(l), l.padding === 'reflect' && l.mode === 'nearest');
+    return scale === 1 ? { v, scale, phase: crd(2) } : { v: depthToSpace(v), scale };
+  },
+  // Each channel's statistics span its 4 phases ([N, C, 4HW] is a free reshape of [N, 4C, H, W]).
+  norm: (l, t, at) => ({ ...t, v: t.phase ? reshapeLike(ONNX_RULES.norm(l, reshape(t.v, [0, l.channels, -1]), at.onnx), t.v) : ONNX_RULES.norm(l, t.v, at.onnx) }),
+  relu: (l, t, at) => ({ ...t, v: ONNX_RULES.relu(l, t.v, at.onnx) }),
+  residual: (l, t, at) => (t.phase ? plainOnly(l.kind) : { ...t, v: ONNX_RULES.residual(l, t.v, at.onnx) }),
+  tanhHead: (l, t, at) => ({ ...t, v: ONNX_RULES.tanhHead(l, t.v, at.onnx) }),
+};
 
 /**
  * The inference graph of {@link buildTransformer} (same input 'input', output 'output', weights and
@@ -149,50 +236,17 @@ export function buildHalfResTransformer(c: TransformerConfig, weights: Weights, 
   const g = new Graph('stylecast_transformer_halfres');
   const [n, h0, w0] = opts.shape ?? ['batch', 'height', 'width'];
   const x = g.input('input', 'float32', [n, 3, h0, w0]);
-  const reflect = c.padding === 'reflect';
-  const T = (name: string) => weights.get(name)!;
-  const K = (name: string, t: Tensor = T(name)) => g.constant(t, name);
-  const feedsNorm = (name: string) => name !== 'deconv3.conv2d' || c.finalNorm;
-  const biasT = (name: string) => (c.bias && !(opts.dropNormBias && feedsNorm(name)) ? T(`${name}.bias`) : undefined);
-  const B = (name: string) => (biasT(name) ? K(`${name}.bias`) : undefined);
-
-  const norm = (h: Value, name: string) => instanceNorm(h, K(`${name}.weight`), K(`${name}.bias`), c.normEpsilon, name);
-  /** Instance norm of a phase tensor [N, 4C, H, W]: each channel's statistics span its 4 phases ([N, C, 4HW] is a free reshape). */
-  const phaseNorm = (h: Value, name: string) => reshapeLike(norm(reshape(h, [0, T(`${name}.weight`).dims[0]!, -1]), name), h);
-  const phaseConv = (h: Value, name: string, spec: PhaseSpec, edge: boolean) => {
-    const p = phaseWeights(T(`${name}.weight`), biasT(name), spec);
-    const w = g.constant(p.weight, `${name}.phase_weight`);
-    const b = p.bias ? g.constant(p.bias, `${name}.phase_bias`) : undefined;
-    const pads = [p.before, p.before, p.after, p.after];
-    if (pads.every((v) => v === 0)) return conv(h, w, b, {}, name);
-    return edge ? conv(pad2d(h, pads, 'edge'), w, b, {}, name) : conv(h, w, b, { pads }, name);
-  };
-
-  // The low-resolution middle, exactly as transformerForward builds it.
-  const { upLayer, middle } = transformerLayers(c, (name) => K(name), B);
-
-  // Full resolution, in phase layout. SpaceToDepth orders channels (2a + b) * 3 + c.
-  const s2d = (ch: number, a: number, b: number) => (a * 2 + b) * 3 + ch;
-  let h = phaseConv(spaceToDepth(x), 'conv1.conv2d', { pIn: 2, pOut: 2, taps: convTaps(1, (c.firstKernel - 1) / 2, 2), inIndex: s2d, outIndex: crd(2) }, reflect);
-  h = relu(phaseNorm(h, 'in1'));
-  // Stride 2 from phases to a plain half-resolution tensor: reflect pads 1 each side, TF SAME on an even size 0 before and 1 after.
-  h = relu(norm(phaseConv(h, 'conv2.conv2d', { pIn: 2, pOut: 1, taps: convTaps(2, reflect ? 1 : 0, 2), inIndex: crd(2), outIndex: crd(1) }, reflect), 'in2'));
-
-  h = middle(h);
-  // Upsampling in phase layout: a transposed conv's missing inputs are zeros; after nearest x2,
-  // reflect padding is edge padding of the low-res tensor and TF SAME is zero padding.
-  const up: PhaseSpec = c.upsample === 'nearest'
-    ? { pIn: 1, pOut: 2, taps: nearestUpTaps, inIndex: crd(1), outIndex: crd(2) }
-    : { pIn: 1, pOut: 2, taps: transposeTaps, inIndex: crd(1), outIndex: crd(2), transposed: true };
-  const upEdge = reflect && c.upsample === 'nearest';
-  h = relu(norm(opts.phaseDeconv1 ? depthToSpace(phaseConv(h, 'deconv1.conv2d', up, upEdge)) : upLayer(h, 'deconv1.conv2d'), 'in4'));
-
-  // Back to full resolution, in phase layout.
-  h = relu(phaseNorm(phaseConv(h, 'deconv2.conv2d', up, upEdge), 'in5'));
-  h = phaseConv(h, 'deconv3.conv2d', { pIn: 2, pOut: 2, taps: convTaps(1, (c.lastKernel - 1) / 2, 2), inIndex: crd(2), outIndex: crd(2) }, reflect);
-  h = depthToSpace(h);
-  if (c.finalNorm) h = norm(h, 'in6');
-  if (c.head === 'tanh') h = add(mul(tanh(h), 150), 127.5);
-  g.output(h, 'output');
+  const layers = opts.dropNormBias ? withoutNormBiases(describeNetwork(c)) : describeNetwork(c);
+  const tensor = (name: string) => weights.get(name)!;
+  const at: HalfResLowering = { onnx: { param: (name) => g.constant(tensor(name), name), rules: ONNX_RULES }, tensor, phaseDeconv1: opts.phaseDeconv1 ?? false };
+  // SpaceToDepth enters the phase layout, ordering channels (2a + b) * 3 + c; the output conv's result
+  // leaves it, as what follows (final norm, head) gains nothing from it on 3 channels.
+  const output = layers.findLastIndex((l) => l.kind === 'conv');
+  let t: Held = { v: spaceToDepth(x), scale: 1, phase: (ch, a, b) => (a * 2 + b) * 3 + ch };
+  layers.forEach((l, i) => {
+    t = lower(HALFRES_RULES, l, t, at);
+    if (i === output && t.phase) t = { v: depthToSpace(t.v), scale: 1 };
+  });
+  g.output(t.v, 'output');
   return g;
 }

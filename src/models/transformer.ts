@@ -1,12 +1,17 @@
 import { Graph, type Value } from '../graph/graph.js';
 import { f32, type Tensor } from '../graph/tensor.js';
-import { add, conv, convTranspose, instanceNorm, mul, pad2d, relu, tanh, upsampleNearest } from '../ops/index.js';
+import { describeNetwork, layersParams, type ParamSpec } from './network.js';
+import { layersMacs } from './network-cost.js';
+import { lowerOnnx, ONNX_RULES } from './network-onnx.js';
+
+export type { ParamSpec } from './network.js';
 
 /**
  * The image-transformation network family of Johnson et al. 2016 ("Perceptual Losses for Real-Time
  * Style Transfer and Super-Resolution"): conv(firstKernel) -> two stride-2 convs -> residual blocks ->
  * two x2 upsampling convs -> conv(lastKernel). Both published teacher families are points of this
- * space ({@link PRESETS}); students shrink `width` and `blocks`.
+ * space ({@link PRESETS}); students shrink `width` and `blocks`. The layers themselves are listed once,
+ * in src/models/network.ts (describeNetwork); what this module builds is lowered from that list.
  */
 export interface TransformerConfig {
   /** Channels of the first conv; they double at each of the two downsamplings. Defaults to 32. */
@@ -61,15 +66,6 @@ export function minInputSide(c: TransformerConfig): number {
 
 export type Weights = ReadonlyMap<string, Tensor<'float32'>>;
 
-export interface ParamSpec {
-  readonly name: string;
-  readonly dims: readonly number[];
-  /** How it is initialized from scratch. */
-  readonly init: 'conv' | 'bias' | 'ones' | 'zeros';
-  /** Fan-in of the conv it belongs to (for initialization). */
-  readonly fanIn: number;
-}
-
 export function validateConfig(c: TransformerConfig): void {
   const bad = (msg: string) => {
     throw new Error(`invalid architecture: ${msg}`);
@@ -87,41 +83,7 @@ export function validateConfig(c: TransformerConfig): void {
 /** Every parameter of a config, in a fixed order, with PyTorch state_dict-style names. */
 export function paramSpecs(c: TransformerConfig): ParamSpec[] {
   validateConfig(c);
-  const specs: ParamSpec[] = [];
-  const convP = (name: string, cout: number, cin: number, k: number, group = 1, transposed = false) => {
-    const fanIn = (cin / group) * k * k;
-    specs.push({ name: `${name}.weight`, dims: transposed ? [cin, cout, k, k] : [cout, cin / group, k, k], init: 'conv', fanIn });
-    if (c.bias) specs.push({ name: `${name}.bias`, dims: [cout], init: 'bias', fanIn });
-  };
-  const normP = (name: string, ch: number) => {
-    specs.push({ name: `${name}.weight`, dims: [ch], init: 'ones', fanIn: ch });
-    specs.push({ name: `${name}.bias`, dims: [ch], init: 'zeros', fanIn: ch });
-  };
-  const [w1, w2, w3] = [c.width, c.width * 2, c.width * 4];
-  convP('conv1.conv2d', w1, 3, c.firstKernel);
-  normP('in1', w1);
-  convP('conv2.conv2d', w2, w1, 3);
-  normP('in2', w2);
-  convP('conv3.conv2d', w3, w2, 3);
-  normP('in3', w3);
-  for (let i = 0; i < c.blocks; i++) {
-    for (const j of [1, 2]) {
-      if (c.residual === 'separable') {
-        convP(`res.${i}.conv${j}.depthwise`, w3, w3, 3, w3);
-        convP(`res.${i}.conv${j}.pointwise`, w3, w3, 1);
-      } else {
-        convP(`res.${i}.conv${j}.conv2d`, w3, w3, 3);
-      }
-      normP(`res.${i}.in${j}`, w3);
-    }
-  }
-  convP('deconv1.conv2d', w2, w3, 3, 1, c.upsample === 'transpose');
-  normP('in4', w2);
-  convP('deconv2.conv2d', w1, w2, 3, 1, c.upsample === 'transpose');
-  normP('in5', w1);
-  convP('deconv3.conv2d', 3, w1, c.lastKernel);
-  if (c.finalNorm) normP('in6', 3);
-  return specs;
+  return layersParams(describeNetwork(c));
 }
 
 /** Deterministic PRNG (mulberry32) so random-weight models are reproducible. */
@@ -171,57 +133,14 @@ export interface BuildOptions {
   readonly shape?: readonly [number, number, number];
 }
 
-/** The family's layers over a parameter source: shared by the forward pass and its rewrites (halfres). */
-export function transformerLayers(c: TransformerConfig, P: (name: string) => Value, B: (layer: string) => Value | undefined) {
-  // ConvLayer: padding, then conv.
-  const convLayer = (h: Value, name: string, k: number, stride: number, group = 1): Value => {
-    const w = P(`${name}.weight`);
-    const half = (k - 1) / 2;
-    if (c.padding === 'reflect' && half > 0) {
-      return conv(pad2d(h, [half, half, half, half], 'reflect'), w, B(name), { strides: [stride, stride], group }, name);
-    }
-    const attrs = stride === 1 ? { pads: [half, half, half, half], group } : { strides: [stride, stride], auto_pad: 'SAME_UPPER' as const, group };
-    return conv(h, w, B(name), attrs, name);
-  };
-  const norm = (h: Value, name: string) => instanceNorm(h, P(`${name}.weight`), P(`${name}.bias`), c.normEpsilon, name);
-  const resConv = (h: Value, name: string): Value =>
-    c.residual === 'separable'
-      ? convLayer(convLayer(h, `${name}.depthwise`, 3, 1, h.shape[1] as number), `${name}.pointwise`, 1, 1)
-      : convLayer(h, `${name}.conv2d`, 3, 1);
-  // UpsampleConvLayer: nearest x2 then conv, or a stride-2 transposed conv with TF 'SAME' cropping (extra row/col at the end).
-  const upLayer = (h: Value, name: string): Value =>
-    c.upsample === 'nearest'
-      ? convLayer(upsampleNearest(h, 2), name, 3, 1)
-      : convTranspose(h, P(`${name}.weight`), B(name), { strides: [2, 2], pads: [0, 0, 1, 1] }, name);
-  /** conv3 and the residual blocks: the quarter-resolution middle. */
-  const middle = (h: Value): Value => {
-    h = relu(norm(convLayer(h, 'conv3.conv2d', 3, 2), 'in3'));
-    for (let i = 0; i < c.blocks; i++) {
-      const r = relu(norm(resConv(h, `res.${i}.conv1`), `res.${i}.in1`));
-      h = add(h, norm(resConv(r, `res.${i}.conv2`), `res.${i}.in2`));
-    }
-    return h;
-  };
-  return { convLayer, norm, upLayer, middle };
-}
-
 /** The network's forward pass on an existing value (used by training graphs too). */
 export function transformerForward(x: Value, c: TransformerConfig, params: ReadonlyMap<string, Value>): Value {
-  const P = (name: string) => {
+  const param = (name: string) => {
     const v = params.get(name);
     if (!v) throw new Error(`transformer: parameter '${name}' is missing`);
     return v;
   };
-  const { convLayer, norm, upLayer, middle } = transformerLayers(c, P, (layer) => (c.bias ? P(`${layer}.bias`) : undefined));
-
-  let h = relu(norm(convLayer(x, 'conv1.conv2d', c.firstKernel, 1), 'in1'));
-  h = relu(norm(convLayer(h, 'conv2.conv2d', 3, 2), 'in2'));
-  h = middle(h);
-  h = relu(norm(upLayer(h, 'deconv1.conv2d'), 'in4'));
-  h = relu(norm(upLayer(h, 'deconv2.conv2d'), 'in5'));
-  h = convLayer(h, 'deconv3.conv2d', c.lastKernel, 1);
-  if (c.finalNorm) h = norm(h, 'in6');
-  return c.head === 'tanh' ? add(mul(tanh(h), 150), 127.5) : h;
+  return lowerOnnx(describeNetwork(c), x, { param, rules: ONNX_RULES });
 }
 
 /** Inference graph: input 'input' [batch, 3, height, width] RGB 0..255 -> 'output' (0..255 scale, unclamped). */
@@ -237,17 +156,6 @@ export function buildTransformer(c: TransformerConfig, weights: Weights, opts: B
 
 /** Parameter count and multiply-accumulates of one forward pass at a given size (convs only, as is customary). */
 export function countCost(c: TransformerConfig, height: number, width: number): { params: number; macs: number } {
-  const specs = paramSpecs(c);
-  const params = specs.reduce((s, p) => s + p.dims.reduce((a, b) => a * b, 1), 0);
-  const g = buildTransformer(c, randomWeights(c), { shape: [1, height, width] });
-  let macs = 0;
-  for (const node of g.nodes) {
-    if (node.def.type !== 'Conv' && node.def.type !== 'ConvTranspose') continue;
-    const w = node.inputs[1]!.dims();
-    const wElems = w.reduce((a, b) => a * b, 1);
-    // Conv: each output pixel costs |W| / 1 MACs per batch item; ConvTranspose: each input pixel does.
-    const spatial = node.def.type === 'Conv' ? node.outputs[0]!.dims().slice(2) : node.inputs[0]!.dims().slice(2);
-    macs += wElems * spatial[0]! * spatial[1]!;
-  }
-  return { params, macs };
+  const params = paramSpecs(c).reduce((s, p) => s + p.dims.reduce((a, b) => a * b, 1), 0);
+  return { params, macs: layersMacs(describeNetwork(c), height, width) };
 }

@@ -1,6 +1,7 @@
 import { float16Bits } from '../../graph/precision.js';
 import type { Tensor } from '../../graph/tensor.js';
 import type { LoadedModel, TransformerModel } from '../../models/modelfile.js';
+import { describeNetwork, lower, separableParts, type ConvLayer, type Rules } from '../../models/network.js';
 import type { TransformerConfig, Weights } from '../../models/transformer.js';
 import { ModelMessage, COLOR_RGB } from './schema.js';
 import type { BorderAmounts, CoremlModel, FeatureDescription, ImageType, Layer, WeightParams } from './types.js';
@@ -34,132 +35,121 @@ const amounts = (top: number, bottom: number, left: number, right: number): Bord
   ],
 });
 
+/** Appends layers, each reading the previous one's output unless it names its inputs. */
+interface CoremlLowering {
+  readonly layers: Layer[];
+  /** Name of the last layer's output. */
+  cur: string;
+  readonly weight: (name: string) => Tensor<'float32'>;
+  readonly fp16: boolean;
+}
+
+function push(at: CoremlLowering, l: Omit<Layer, 'input' | 'output'> & { input?: readonly string[] }): void {
+  at.layers.push({ input: [at.cur], ...l, output: [l.name] });
+  at.cur = l.name;
+}
+
+/** Reflection padding as a padding layer before a 'valid' convolution; TF SAME as the convolution's own 'same' padding. */
+function convolution(at: CoremlLowering, l: ConvLayer, groups = 1): void {
+  const half = (l.kernel - 1) / 2;
+  const reflect = l.padding === 'reflect';
+  if (reflect && half > 0) push(at, { name: `${l.name}.pad`, layer: 'padding', padding: { reflection: {}, paddingAmounts: amounts(half, half, half, half) } });
+  push(at, {
+    name: l.name,
+    layer: 'convolution',
+    convolution: {
+      outputChannels: l.cout,
+      kernelChannels: l.cin / groups,
+      nGroups: groups,
+      kernelSize: [l.kernel, l.kernel],
+      stride: [l.stride, l.stride],
+      ...(reflect ? { valid: { paddingAmounts: amounts(0, 0, 0, 0) } } : { same: { asymmetryMode: 0 } }),
+      hasBias: l.bias,
+      weights: weightParams(at.weight(`${l.name}.weight`), at.fp16),
+      ...(l.bias ? { bias: weightParams(at.weight(`${l.name}.bias`), at.fp16) } : {}),
+    },
+  });
+}
+
+const COREML_RULES: Rules<[at: CoremlLowering], void> = {
+  conv: (l, at) => convolution(at, l),
+  separable: (l, at) => {
+    const [dw, pw] = separableParts(l);
+    convolution(at, dw, dw.groups);
+    convolution(at, pw);
+  },
+  upsample: (l, at) => {
+    if (l.mode === 'nearest') {
+      push(at, { name: `${l.name}.upsample`, layer: 'upsample', upsample: { scalingFactor: [2, 2], mode: 0 } });
+      return convolution(at, { ...l, kind: 'conv', stride: 1 });
+    }
+    // Weights [cin, cout, k, k], the layout the specification gives for deconvolution.
+    push(at, {
+      name: l.name,
+      layer: 'convolution',
+      convolution: {
+        outputChannels: l.cout,
+        kernelChannels: l.cin,
+        nGroups: 1,
+        kernelSize: [l.kernel, l.kernel],
+        stride: [2, 2],
+        valid: { paddingAmounts: amounts(0, 1, 0, 1) },
+        isDeconvolution: true,
+        hasBias: l.bias,
+        weights: weightParams(at.weight(`${l.name}.weight`), at.fp16),
+        ...(l.bias ? { bias: weightParams(at.weight(`${l.name}.bias`), at.fp16) } : {}),
+      },
+    });
+  },
+  norm: (l, at) =>
+    push(at, {
+      name: l.name,
+      layer: 'batchnorm',
+      batchnorm: {
+        channels: l.channels,
+        computeMeanVar: true,
+        instanceNormalization: true,
+        epsilon: l.epsilon,
+        gamma: weightParams(at.weight(`${l.name}.weight`), false),
+        beta: weightParams(at.weight(`${l.name}.bias`), false),
+        // Ignored when computeMeanVar is set, but some validators want all four of length C.
+        mean: weightParams(new Float32Array(l.channels), false),
+        variance: weightParams(new Float32Array(l.channels).fill(1), false),
+      },
+    }),
+  // Named after the layer it follows.
+  relu: (_, at) => push(at, { name: `${at.cur}.relu`, layer: 'activation', activation: { ReLU: {} } }),
+  residual: (l, at) => {
+    const skip = at.cur;
+    for (const b of l.body) lower(COREML_RULES, b, at);
+    push(at, { name: `${l.name}.add`, layer: 'add', add: {}, input: [skip, at.cur] });
+  },
+  // tanh(y) * 150 + 127.5: a scaled tanh, then a linear activation for the offset.
+  tanhHead: (_, at) => {
+    push(at, { name: 'head.tanh', layer: 'activation', activation: { scaledTanh: { alpha: 150, beta: 1 } } });
+    push(at, { name: 'head.offset', layer: 'activation', activation: { linear: { alpha: 1, beta: 127.5 } } });
+  },
+};
+
 /**
- * The network as CoreML NeuralNetwork layers, walked from the config and weights in the same order as
- * transformerForward (src/models/transformer.ts): reflection padding becomes a padding layer before a
- * 'valid' convolution, TensorFlow SAME zero padding the convolution's own 'same' padding
- * (BOTTOM_RIGHT_HEAVY: the extra row/column at the end, like ONNX SAME_UPPER), instance norm a batchnorm
- * layer computing its mean and variance per instance, the transposed convolution a deconvolution whose
- * 'valid' padding amounts crop one row/column at the end (as the ONNX pads [0, 0, 1, 1]).
+ * The network as CoreML NeuralNetwork layers, lowered from its layer list (src/models/network.ts):
+ * reflection padding becomes a padding layer before a 'valid' convolution, TensorFlow SAME zero
+ * padding the convolution's own 'same' padding (BOTTOM_RIGHT_HEAVY: the extra row/column at the end,
+ * like ONNX SAME_UPPER), instance norm a batchnorm layer computing its mean and variance per instance,
+ * the transposed convolution a deconvolution whose 'valid' padding amounts crop one row/column at the
+ * end (as the ONNX pads [0, 0, 1, 1]).
  */
 export function coremlLayers(c: TransformerConfig, weights: Weights, fp16 = false, input = COREML_INPUT, output = COREML_OUTPUT): Layer[] {
-  const layers: Layer[] = [];
-  let cur = input;
-  const W = (name: string) => {
+  const weight = (name: string) => {
     const t = weights.get(name);
     if (!t) throw new Error(`coreml export: parameter '${name}' is missing`);
     return t;
   };
-  const push = (l: Omit<Layer, 'input' | 'output'> & { input?: readonly string[] }) => {
-    layers.push({ input: [cur], ...l, output: [l.name] });
-    cur = l.name;
-  };
-  const convLayer = (name: string, k: number, stride: number, group = 1) => {
-    const w = W(`${name}.weight`);
-    const half = (k - 1) / 2;
-    const reflect = c.padding === 'reflect';
-    if (reflect && half > 0) push({ name: `${name}.pad`, layer: 'padding', padding: { reflection: {}, paddingAmounts: amounts(half, half, half, half) } });
-    push({
-      name,
-      layer: 'convolution',
-      convolution: {
-        outputChannels: w.dims[0]!,
-        kernelChannels: w.dims[1]!,
-        nGroups: group,
-        kernelSize: [k, k],
-        stride: [stride, stride],
-        ...(reflect ? { valid: { paddingAmounts: amounts(0, 0, 0, 0) } } : { same: { asymmetryMode: 0 } }),
-        hasBias: c.bias,
-        weights: weightParams(w, fp16),
-        ...(c.bias ? { bias: weightParams(W(`${name}.bias`), fp16) } : {}),
-      },
-    });
-  };
-  const deconv = (name: string) => {
-    const w = W(`${name}.weight`); // [cin, cout, 3, 3], the layout the specification gives for deconvolution
-    push({
-      name,
-      layer: 'convolution',
-      convolution: {
-        outputChannels: w.dims[1]!,
-        kernelChannels: w.dims[0]!,
-        nGroups: 1,
-        kernelSize: [3, 3],
-        stride: [2, 2],
-        valid: { paddingAmounts: amounts(0, 1, 0, 1) },
-        isDeconvolution: true,
-        hasBias: c.bias,
-        weights: weightParams(w, fp16),
-        ...(c.bias ? { bias: weightParams(W(`${name}.bias`), fp16) } : {}),
-      },
-    });
-  };
-  const norm = (name: string) => {
-    const gamma = W(`${name}.weight`);
-    const n = gamma.dims[0]!;
-    push({
-      name,
-      layer: 'batchnorm',
-      batchnorm: {
-        channels: n,
-        computeMeanVar: true,
-        instanceNormalization: true,
-        epsilon: c.normEpsilon,
-        gamma: weightParams(gamma, false),
-        beta: weightParams(W(`${name}.bias`), false),
-        // Ignored when computeMeanVar is set, but some validators want all four of length C.
-        mean: weightParams(new Float32Array(n), false),
-        variance: weightParams(new Float32Array(n).fill(1), false),
-      },
-    });
-  };
-  const relu = (name: string) => push({ name: `${name}.relu`, layer: 'activation', activation: { ReLU: {} } });
-  const resConv = (name: string) => {
-    if (c.residual === 'separable') {
-      convLayer(`${name}.depthwise`, 3, 1, W(`${name}.depthwise.weight`).dims[0]!);
-      convLayer(`${name}.pointwise`, 1, 1);
-    } else convLayer(`${name}.conv2d`, 3, 1);
-  };
-  const up = (name: string) => {
-    if (c.upsample === 'transpose') return deconv(name);
-    push({ name: `${name}.upsample`, layer: 'upsample', upsample: { scalingFactor: [2, 2], mode: 0 } });
-    convLayer(name, 3, 1);
-  };
-
-  convLayer('conv1.conv2d', c.firstKernel, 1);
-  norm('in1');
-  relu('in1');
-  convLayer('conv2.conv2d', 3, 2);
-  norm('in2');
-  relu('in2');
-  convLayer('conv3.conv2d', 3, 2);
-  norm('in3');
-  relu('in3');
-  for (let i = 0; i < c.blocks; i++) {
-    const skip = cur;
-    resConv(`res.${i}.conv1`);
-    norm(`res.${i}.in1`);
-    relu(`res.${i}.in1`);
-    resConv(`res.${i}.conv2`);
-    norm(`res.${i}.in2`);
-    push({ name: `res.${i}.add`, layer: 'add', add: {}, input: [skip, cur] });
-  }
-  up('deconv1.conv2d');
-  norm('in4');
-  relu('in4');
-  up('deconv2.conv2d');
-  norm('in5');
-  relu('in5');
-  convLayer('deconv3.conv2d', c.lastKernel, 1);
-  if (c.finalNorm) norm('in6');
-  if (c.head === 'tanh') {
-    // tanh(y) * 150 + 127.5: a scaled tanh, then a linear activation for the offset.
-    push({ name: 'head.tanh', layer: 'activation', activation: { scaledTanh: { alpha: 150, beta: 1 } } });
-    push({ name: 'head.offset', layer: 'activation', activation: { linear: { alpha: 1, beta: 127.5 } } });
-  }
+  const at: CoremlLowering = { layers: [], cur: input, weight, fp16 };
+  for (const l of describeNetwork(c)) lower(COREML_RULES, l, at);
   // The last layer writes the model's output feature.
-  const last = layers[layers.length - 1]!;
-  layers[layers.length - 1] = { ...last, output: [output] };
+  const { layers } = at;
+  layers[layers.length - 1] = { ...layers[layers.length - 1]!, output: [output] };
   return layers;
 }
 

@@ -1,0 +1,179 @@
+import type { TransformerConfig } from './transformer.js';
+
+/**
+ * The transformer family as one declarative layer list. Every target (parameter specs, the ONNX
+ * forward graph, the half-resolution rewrite, CoreML, weight transfer, cost) lowers this list with
+ * one rule per layer kind, so the topology is written down once, here.
+ */
+
+export type Padding = TransformerConfig['padding'];
+
+/** Fields of every layer that holds a convolution's weights. */
+interface ConvFields {
+  /** Parameter prefix, e.g. 'conv1.conv2d' ('<name>.weight', '<name>.bias'). */
+  readonly name: string;
+  readonly cin: number;
+  readonly cout: number;
+  readonly kernel: number;
+  readonly padding: Padding;
+  readonly bias: boolean;
+  /**
+   * The channel group its outputs belong to: outputs added together (the residual stream) share a
+   * group, so weight transfer selects the same channels in all of them. Absent: the output image.
+   */
+  readonly channelGroup?: string;
+}
+
+/** A square convolution. */
+export interface ConvLayer extends ConvFields {
+  readonly kind: 'conv';
+  readonly stride: 1 | 2;
+}
+
+/** Depthwise kernel x kernel conv, then pointwise 1x1 cin -> cout (MobileNet); parameters '<name>.depthwise.*', '<name>.pointwise.*'. */
+export interface SeparableLayer extends ConvFields {
+  readonly kind: 'separable';
+}
+
+/** x2 upsampling conv: nearest x2 then a stride-1 conv, or a stride-2 transposed conv ([cin, cout, k, k] weights). */
+export interface UpsampleLayer extends ConvFields {
+  readonly kind: 'upsample';
+  readonly mode: TransformerConfig['upsample'];
+}
+
+/** Instance norm with an affine scale and shift ('<name>.weight', '<name>.bias'). */
+export interface NormLayer {
+  readonly kind: 'norm';
+  readonly name: string;
+  readonly channels: number;
+  readonly epsilon: number;
+}
+
+export interface ReluLayer {
+  readonly kind: 'relu';
+}
+
+/** x + body(x). */
+export interface ResidualLayer {
+  readonly kind: 'residual';
+  /** Prefix of every parameter in the body, e.g. 'res.0'. */
+  readonly name: string;
+  readonly body: readonly NetworkLayer[];
+}
+
+/** The 'tanh' head: tanh(y) * 150 + 127.5 (a 'raw' head is no layer). */
+export interface TanhHeadLayer {
+  readonly kind: 'tanhHead';
+}
+
+export type NetworkLayer = ConvLayer | SeparableLayer | UpsampleLayer | NormLayer | ReluLayer | ResidualLayer | TanhHeadLayer;
+export type LayerKind = NetworkLayer['kind'];
+export type LayerOf<K extends LayerKind> = Extract<NetworkLayer, { kind: K }>;
+/** Layers that hold convolution weights. */
+export type ConvLike = LayerOf<'conv' | 'separable' | 'upsample'>;
+
+/** A target's lowering: one rule per layer kind, so a new kind without its rule does not compile. */
+export type Rules<Args extends unknown[], R> = { readonly [K in LayerKind]: (layer: LayerOf<K>, ...args: Args) => R };
+
+/** Apply the rule for a layer's kind. */
+export function lower<Args extends unknown[], R>(rules: Rules<Args, R>, layer: NetworkLayer, ...args: Args): R {
+  // Sound: rules[k] takes LayerOf<k>, and layer.kind is k.
+  return (rules[layer.kind] as (l: NetworkLayer, ...a: Args) => R)(layer, ...args);
+}
+
+/**
+ * The layers of a config: conv(firstKernel) -> two stride-2 convs -> residual blocks -> two x2
+ * upsampling convs -> conv(lastKernel) -> [final norm] -> [tanh head], instance norm + relu between.
+ */
+export function describeNetwork(c: TransformerConfig): NetworkLayer[] {
+  const [w1, w2, w3] = [c.width, c.width * 2, c.width * 4];
+  const common = { padding: c.padding, bias: c.bias };
+  const conv = (block: string, cin: number, cout: number, kernel: number, stride: 1 | 2, channelGroup?: string): ConvLayer => ({
+    kind: 'conv', name: `${block}.conv2d`, cin, cout, kernel, stride, ...common, ...(channelGroup ? { channelGroup } : {}),
+  });
+  const norm = (name: string, channels: number): NormLayer => ({ kind: 'norm', name, channels, epsilon: c.normEpsilon });
+  const relu: ReluLayer = { kind: 'relu' };
+  const up = (block: string, cin: number, cout: number): UpsampleLayer => ({
+    kind: 'upsample', name: `${block}.conv2d`, mode: c.upsample, cin, cout, kernel: 3, ...common, channelGroup: block,
+  });
+  const resConv = (name: string, channelGroup: string): NetworkLayer =>
+    c.residual === 'separable'
+      ? { kind: 'separable', name, cin: w3, cout: w3, kernel: 3, ...common, channelGroup }
+      : conv(name, w3, w3, 3, 1, channelGroup);
+  const block = (i: number): ResidualLayer => ({
+    kind: 'residual',
+    name: `res.${i}`,
+    body: [resConv(`res.${i}.conv1`, `res.${i}`), norm(`res.${i}.in1`, w3), relu, resConv(`res.${i}.conv2`, 'stream'), norm(`res.${i}.in2`, w3)],
+  });
+  return [
+    conv('conv1', 3, w1, c.firstKernel, 1, 'conv1'), norm('in1', w1), relu,
+    conv('conv2', w1, w2, 3, 2, 'conv2'), norm('in2', w2), relu,
+    conv('conv3', w2, w3, 3, 2, 'stream'), norm('in3', w3), relu,
+    ...Array.from({ length: c.blocks }, (_, i) => block(i)),
+    up('deconv1', w3, w2), norm('in4', w2), relu,
+    up('deconv2', w2, w1), norm('in5', w1), relu,
+    conv('deconv3', w1, 3, c.lastKernel, 1),
+    ...(c.finalNorm ? [norm('in6', 3)] : []),
+    ...(c.head === 'tanh' ? [{ kind: 'tanhHead' } as const] : []),
+  ];
+}
+
+/**
+ * The same layers without the conv biases that feed an instance norm: exact in real arithmetic, as
+ * the norm subtracts each channel's mean and a per-channel constant never reaches its output (through
+ * a separable layer too: the pointwise conv maps a constant to a constant).
+ */
+export function withoutNormBiases(layers: readonly NetworkLayer[]): NetworkLayer[] {
+  return layers.map((l, i) => {
+    if (l.kind === 'residual') return { ...l, body: withoutNormBiases(l.body) };
+    return 'bias' in l && layers[i + 1]?.kind === 'norm' ? { ...l, bias: false } : l;
+  });
+}
+
+/** The separable layer's two convs, as plain conv layers (the depthwise one has cin groups). */
+export function separableParts(l: SeparableLayer): readonly [ConvLayer & { readonly groups: number }, ConvLayer] {
+  const base = { kind: 'conv', stride: 1, padding: l.padding, bias: l.bias } as const;
+  return [
+    { ...base, name: `${l.name}.depthwise`, cin: l.cin, cout: l.cin, kernel: l.kernel, groups: l.cin },
+    { ...base, name: `${l.name}.pointwise`, cin: l.cin, cout: l.cout, kernel: 1, ...(l.channelGroup ? { channelGroup: l.channelGroup } : {}) },
+  ];
+}
+
+// ---- Parameters ----
+
+export interface ParamSpec {
+  readonly name: string;
+  readonly dims: readonly number[];
+  /** How it is initialized from scratch. */
+  readonly init: 'conv' | 'bias' | 'ones' | 'zeros';
+  /** Fan-in of the conv it belongs to (for initialization). */
+  readonly fanIn: number;
+}
+
+function convParams(name: string, cin: number, cout: number, k: number, bias: boolean, groups = 1, transposed = false): ParamSpec[] {
+  const fanIn = (cin / groups) * k * k;
+  const weight: ParamSpec = { name: `${name}.weight`, dims: transposed ? [cin, cout, k, k] : [cout, cin / groups, k, k], init: 'conv', fanIn };
+  return bias ? [weight, { name: `${name}.bias`, dims: [cout], init: 'bias', fanIn }] : [weight];
+}
+
+/** Parameters of each kind, in the fixed order of paramSpecs. */
+const PARAMS: Rules<[], ParamSpec[]> = {
+  conv: (l) => convParams(l.name, l.cin, l.cout, l.kernel, l.bias),
+  separable: (l) => {
+    const [dw, pw] = separableParts(l);
+    return [...convParams(dw.name, dw.cin, dw.cout, dw.kernel, dw.bias, dw.groups), ...convParams(pw.name, pw.cin, pw.cout, pw.kernel, pw.bias)];
+  },
+  upsample: (l) => convParams(l.name, l.cin, l.cout, l.kernel, l.bias, 1, l.mode === 'transpose'),
+  norm: (l) => [
+    { name: `${l.name}.weight`, dims: [l.channels], init: 'ones', fanIn: l.channels },
+    { name: `${l.name}.bias`, dims: [l.channels], init: 'zeros', fanIn: l.channels },
+  ],
+  relu: () => [],
+  residual: (l) => layersParams(l.body),
+  tanhHead: () => [],
+};
+
+/** Every parameter of the layers, in order. */
+export function layersParams(layers: readonly NetworkLayer[]): ParamSpec[] {
+  return layers.flatMap((l) => lower(PARAMS, l));
+}
