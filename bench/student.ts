@@ -41,7 +41,8 @@ import { measureMatmulPeak, type Peak } from '../src/perf/peak.js';
 import { readProfile, type ProfileSummary } from '../src/perf/profile.js';
 import { summarize, type Summary } from '../src/perf/stats.js';
 import { createSession } from '../src/runtime/ort.js';
-import { calibrate, toFloat16Graph, toInt8Graph } from '../src/sweep/precision.js';
+import { toFloat16Graph, toInt8Graph } from '../src/models/precision.js';
+import { calibrate } from '../src/runtime/calibrate.js';
 import { profileMarkdown } from '../src/sweep/report.js';
 import { randomImage } from '../src/sweep/sweep.js';
 

@@ -53,7 +53,7 @@ export { train, type TrainOptions, type TrainEvent } from './train/trainer.js';
 export { verifyPerceptualFixture } from './verify/perceptual.js';
 export { loadVgg } from './models/importers/vgg.js';
 export { runSweep, expandSweep, readSweepSpec, writeSweepReport, DEFAULT_SWEEP, type SweepSpec, type SweepReport, type SweepResult } from './sweep/index.js';
-export { toFloat16Graph, toInt8Graph, PRECISIONS, type Precision, type Int8Options } from './graph/precision.js';
+export { toFloat16Graph, toInt8Graph, PRECISIONS, type Precision, type Int8Options } from './models/precision.js';
 export { measureMatmulPeak } from './perf/peak.js';
 export { summarize } from './perf/stats.js';
 export { timeSession } from './perf/time.js';

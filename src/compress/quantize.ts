@@ -1,5 +1,5 @@
 import { toOnnx } from '../graph/onnx.js';
-import { INT8_DEFAULTS, toFloat16Graph, toInt8Graph, type Int8Options, type Precision } from '../graph/precision.js';
+import { INT8_DEFAULTS, toFloat16Graph, toInt8Graph, type Int8Options, type Precision } from '../models/precision.js';
 import { f32, type Tensor } from '../graph/tensor.js';
 import { calibrate } from '../runtime/calibrate.js';
 import { listImages, randomCrop } from '../train/data.js';

@@ -1,5 +1,5 @@
 import { toOnnx } from '../graph/onnx.js';
-import { toFloat16Graph } from '../graph/precision.js';
+import { toFloat16Graph } from '../models/precision.js';
 import type { LoadedModel, TransformerModel } from '../models/modelfile.js';
 import { buildTransformer } from '../models/transformer.js';
 import { checkExportSize } from './coreml/writer.js';

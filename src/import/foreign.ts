@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { basename, extname } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { parseOnnx, toOnnx, type ValueSignature } from '../graph/onnx.js';
-import { fromFloat16 } from '../graph/precision.js';
+import { fromFloat16 } from '../models/precision.js';
 import { f32, type Tensor } from '../graph/tensor.js';
 import { createSession } from '../runtime/ort.js';
 import { opaqueMetadata, opaqueModel, toLoaded, type LoadedModel, type ModelInfo, type OpaqueInfo } from '../models/modelfile.js';

@@ -3,7 +3,7 @@
  * browser entry decodes exactly what Node does. File I/O lives in modelfile.ts.
  */
 import { parseOnnx, toOnnx } from '../graph/onnx.js';
-import { dequantize, fromFloat16, PRECISIONS, quantizedNames, type Precision } from '../graph/precision.js';
+import { dequantize, fromFloat16, PRECISIONS, quantizedNames, type Precision } from './precision.js';
 import type { Tensor } from '../graph/tensor.js';
 import { sha256 as sha256Digest } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';

@@ -1,4 +1,4 @@
-import type { TransformerConfig } from './transformer.js';
+import type { TransformerConfig } from './config.js';
 
 /**
  * The transformer family as one declarative layer list. Every target (parameter specs, the ONNX

@@ -1,6 +1,6 @@
 import type { Graph } from '../graph/graph.js';
 import { toOnnx } from '../graph/onnx.js';
-import { withConvActivations, type Ranges } from '../graph/precision.js';
+import { withConvActivations, type Ranges } from '../models/precision.js';
 import { createSession, type Feeds } from './ort.js';
 
 /** One feed, or several (a list, or an async generator decoding photos batch by batch). */

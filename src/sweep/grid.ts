@@ -1,6 +1,6 @@
 import { readJsonFile } from '../io/read.js';
 import { PRESETS, validateConfig, type TransformerConfig } from '../models/transformer.js';
-import { PRECISIONS, type Precision } from '../graph/precision.js';
+import { PRECISIONS, type Precision } from '../models/precision.js';
 
 /** One network to time: an architecture and the numeric format it runs in. */
 export interface SweepPoint {

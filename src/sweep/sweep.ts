@@ -2,7 +2,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Graph } from '../graph/graph.js';
 import { toOnnx } from '../graph/onnx.js';
-import { toFloat16Graph, toInt8Graph } from '../graph/precision.js';
+import { toFloat16Graph, toInt8Graph } from '../models/precision.js';
 import { f32, type Tensor } from '../graph/tensor.js';
 import { buildTransformer, countCost, paramSpecs, randomWeights, rng } from '../models/transformer.js';
 import { machineInfo, type MachineInfo } from '../perf/machine.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { toOnnx, parseOnnx } from '../../src/graph/onnx.js';
-import { float16Bits, float16Value, quantizedNames } from '../../src/graph/precision.js';
+import { float16Bits, float16Value, quantizedNames } from '../../src/models/precision.js';
 import type { Tensor } from '../../src/graph/tensor.js';
 import { writeFileAtomic } from '../../src/io/atomic.js';
 import { readImage } from '../../src/io/image.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { float16Bits, float16Value } from '../../src/graph/precision.js';
+import { float16Bits, float16Value } from '../../src/models/precision.js';
 import { psnr } from '../../src/eval/metrics.js';
 import { blob, evaluateCoreml, weightValues } from '../../src/export/coreml/evaluate.js';
 import type { Layer } from '../../src/export/coreml/types.js';

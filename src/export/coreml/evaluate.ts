@@ -1,4 +1,4 @@
-import { float16Value } from '../../graph/precision.js';
+import { float16Value } from '../../models/precision.js';
 import type { BorderAmounts, ConvolutionParams, CoremlModel, Layer, WeightParams } from './types.js';
 
 /**

@@ -1,4 +1,4 @@
-import { float16Bits } from '../../graph/precision.js';
+import { float16Bits } from '../../models/precision.js';
 import type { Tensor } from '../../graph/tensor.js';
 import type { LoadedModel, TransformerModel } from '../../models/modelfile.js';
 import { describeNetwork, lower, separableParts, type ConvLayer, type Rules } from '../../models/network.js';

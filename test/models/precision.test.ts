@@ -4,7 +4,7 @@ import { toOnnx } from '../../src/graph/onnx.js';
 import { f32 } from '../../src/graph/tensor.js';
 import { buildTransformer, PRESETS, randomWeights, type TransformerConfig } from '../../src/models/transformer.js';
 import { createSession } from '../../src/runtime/ort.js';
-import { float16Bits, float16Value, quantizeWeights, toFloat16, toFloat16Graph, toInt8Graph, uint8Params } from '../../src/graph/precision.js';
+import { float16Bits, float16Value, quantizeWeights, toFloat16, toFloat16Graph, toInt8Graph, uint8Params } from '../../src/models/precision.js';
 import { calibrate } from '../../src/runtime/calibrate.js';
 import { randomImage } from '../../src/sweep/sweep.js';
 

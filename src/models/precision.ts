@@ -1,5 +1,5 @@
-import { Graph, type Initializer, type Node, type Value } from './graph.js';
-import { f32, tensor, type Tensor } from './tensor.js';
+import { Graph, type Initializer, type Node, type Value } from '../graph/graph.js';
+import { f32, tensor, type Tensor } from '../graph/tensor.js';
 import { cast } from '../ops/movement.js';
 import { dequantizeLinear, quantizeLinear } from '../ops/quant.js';
 
