@@ -34,8 +34,8 @@ export async function buildBrowserEntry(outDir = BROWSER_DIST): Promise<EntrySiz
         name: 'stylecast-worker-url',
         transform(code, id) {
           if (!id.endsWith('/src/web/live.ts')) return null;
-          if (!code.includes("new URL('../src/serve/worker.ts', import.meta.url)")) throw new Error('live.ts no longer creates its worker from ./worker.ts');
-          return code.replace("new URL('../src/serve/worker.ts', import.meta.url)", "new URL('../src/serve/worker.js', import.meta.url)");
+          if (!code.includes("new URL('./worker.ts', import.meta.url)")) throw new Error('live.ts no longer creates its worker from ./worker.ts');
+          return code.replace("new URL('./worker.ts', import.meta.url)", "new URL('./worker.js', import.meta.url)");
         },
       },
     ],
