@@ -4,6 +4,7 @@ import type { Graph } from '../graph/graph.js';
 import { toOnnx } from '../graph/onnx.js';
 import { toFloat16Graph, toInt8Graph } from '../models/precision.js';
 import { f32, type Tensor } from '../graph/tensor.js';
+import { inferenceGraph } from '../models/inference.js';
 import { buildTransformer, countCost, paramSpecs, randomWeights, rng } from '../models/transformer.js';
 import { machineInfo, type MachineInfo } from '../perf/machine.js';
 import { measureMatmulPeak, type Peak } from '../perf/peak.js';
@@ -104,12 +105,18 @@ export function randomImage(height: number, width: number, seed = 0): Tensor<'fl
   return f32([1, 3, height, width], Float32Array.from({ length: 3 * height * width }, () => Math.floor(rand() * 256)));
 }
 
-/** The point's network with random weights in its precision, at a fixed input size. */
+/**
+ * The point's network with random weights in its precision, at a fixed input size: the graph a
+ * session would run for such a model file (fp32: inferenceGraph, the half-resolution rewrite where
+ * Stylizer uses it; fp16/int8: the precision rewrite of the stored graph, as quantized files run it).
+ */
 export async function buildPoint(p: SweepPoint, height: number, width: number, seed = 0, threads?: number): Promise<Graph> {
-  const g = buildTransformer(p.config, randomWeights(p.config, seed), { shape: [1, height, width] });
+  const weights = randomWeights(p.config, seed);
+  const shape = { shape: [1, height, width] } as const;
+  if (p.precision === 'fp32') return inferenceGraph(p.config, weights, shape);
+  const g = buildTransformer(p.config, weights, shape);
   if (p.precision === 'fp16') return toFloat16Graph(g);
-  if (p.precision === 'int8') return toInt8Graph(g, await calibrate(g, { input: randomImage(height, width, seed + 1) }, threads));
-  return g;
+  return toInt8Graph(g, await calibrate(g, { input: randomImage(height, width, seed + 1) }, threads));
 }
 
 function relRms(out: Float32Array, ref: Float32Array): number {
@@ -147,8 +154,8 @@ async function timePoint(p: SweepPoint, opts: Required<Pick<SweepOptions, 'width
   try {
     base = { ...base, macs: countCost(p.config, opts.height, opts.width).macs };
     const graph = await buildPoint(p, opts.height, opts.width, opts.seed, opts.threads);
-    // A raw session, not Stylizer: a sweep point is a graph with random weights built for one input
-    // size (no model file), it is timed on session.run alone, and its float output is compared
+    // The graph Stylizer's session would run (buildPoint), in a session of its own: a point has no
+    // model file, is timed on session.run alone at one size, and its float output is compared
     // unrounded with fp32's. No stylized image is produced.
     session = await createSession(toOnnx(graph), opts.threads ? { threads: opts.threads } : {});
     const first = (await session.run({ input })).output!.data as Float32Array;

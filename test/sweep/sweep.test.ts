@@ -3,7 +3,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { expandSweep } from '../../src/sweep/grid.js';
 import { writeSweepReport } from '../../src/sweep/report.js';
-import { markPareto, runSweep, type SweepEvent, type SweepResult } from '../../src/sweep/sweep.js';
+import type { Graph } from '../../src/graph/graph.js';
+import { toOnnx } from '../../src/graph/onnx.js';
+import { buildTransformer, PRESETS, randomWeights, type TransformerConfig } from '../../src/models/transformer.js';
+import { createSession } from '../../src/runtime/ort.js';
+import { buildPoint, markPareto, randomImage, runSweep, type SweepEvent, type SweepResult } from '../../src/sweep/sweep.js';
 import { tempDir } from '../helpers/tmp.js';
 
 test('a 2-config x 3-trial sweep times both configs, profiles the fastest and writes every output', async () => {
@@ -56,4 +60,22 @@ test('the Pareto front keeps configs no other beats on both MACs and latency', (
   const r = (name: string, macs: number, median: number) => ({ name, macs, status: 'ok', summary: { median } }) as unknown as SweepResult;
   const marked = markPareto([r('a', 10, 5), r('b', 20, 4), r('c', 5, 1), r('d', 5, 2), { ...r('e', 1, 0), status: 'unsupported' }]);
   assert.deepEqual(marked.map((m) => [m.name, m.pareto]), [['a', false], ['b', true], ['c', true], ['d', false], ['e', undefined]]);
+});
+
+test("an fp32 point is timed as the graph Stylizer's session runs (the half-resolution rewrite at student widths)", async () => {
+  const student = { ...PRESETS.torch, width: 8, blocks: 2, firstKernel: 3, lastKernel: 3, head: 'tanh' as const };
+  const ops = async (config: TransformerConfig) => new Set((await buildPoint({ name: 'p', config, precision: 'fp32' }, 32, 48)).nodes.map((n) => n.def.type));
+  assert.ok((await ops(student)).has('SpaceToDepth'), 'the student point is the rewrite');
+  assert.ok(!(await ops(PRESETS.torch)).has('SpaceToDepth'), 'a teacher-width point is the stored graph');
+  // Same function as the stored graph.
+  const input = randomImage(32, 48, 3);
+  const run = async (g: Graph) => {
+    const s = await createSession(toOnnx(g), { threads: 1 });
+    const out = (await s.run({ input })).output!.data as Float32Array;
+    await s.release();
+    return out;
+  };
+  const a = await run(await buildPoint({ name: 'p', config: student, precision: 'fp32' }, 32, 48, 5));
+  const b = await run(buildTransformer(student, randomWeights(student, 5), { shape: [1, 32, 48] }));
+  assert.ok(a.every((v, i) => Math.abs(v - b[i]!) < 1e-3));
 });
