@@ -92,12 +92,21 @@ function termParts(s: TrainGraphSpec, ctx: GraphContext): Part[] {
  */
 function forwardPass(s: TrainGraphSpec, x: Value, y: Value): ForwardPass {
   let features: ReadonlyMap<string, Value> | undefined;
+  let teacher: Value | undefined;
+  let teacherFeatures: ReadonlyMap<string, Value> | undefined;
   const taps = [...new Set([s.contentLayer, ...s.styleLayers])];
+  const vgg = (v: Value) => (taps.length ? vggFeatures(v, s.vgg, taps) : new Map<string, Value>());
   return {
     x,
     y,
     get features() {
-      return (features ??= taps.length ? vggFeatures(y, s.vgg, taps) : new Map<string, Value>());
+      return (features ??= vgg(y));
+    },
+    get teacher() {
+      return (teacher ??= y.graph.input(TRAIN_IO.teacher, 'float32', y.dims()));
+    },
+    get teacherFeatures() {
+      return (teacherFeatures ??= vgg(this.teacher));
     },
   };
 }

@@ -157,12 +157,22 @@ export interface ForwardPass {
   readonly y: Value;
   /** VGG features of y at the content and style layers. */
   readonly features: ReadonlyMap<string, Value>;
+  /** The teacher's output for x: a graph input (TRAIN_IO.teacher), created when a term first asks, fed from RunContext.teacherOutput. */
+  readonly teacher: Value;
+  /** VGG features of the teacher's output at the content and style layers (built when first asked). */
+  readonly teacherFeatures: ReadonlyMap<string, Value>;
 }
 
 export interface RunContext {
   readonly options: ResolvedTrainOptions;
   /** The style image at `styleSize`, [1, 3, H, W] RGB 0..255. */
   readonly styleImage: Tensor<'float32'>;
+  /**
+   * Opens the run's teacher (`--teacher`) and gives its output for a content batch. One session for
+   * the run and one teacher run per batch however many terms ask, so terms distilling from it share
+   * the work.
+   */
+  teacher(): Promise<(content: Tensor<'float32'>) => Promise<Tensor<'float32'>>>;
 }
 
 export interface TermFeeder {

@@ -15,6 +15,7 @@ import { ImageLoader, listImages, type LoaderPosition } from './data.js';
 import { buildTrainGraph, TRAIN_IO, type TrainGraph } from './graph.js';
 import { checkOptions, checkTerms, resolveOptions, runInfo, TRAIN_DEFAULTS, type ResolvedTrainOptions, type TrainOptions } from './options.js';
 import { Previewer } from './preview.js';
+import { teacherRunner } from './teacher.js';
 import { sessionOptions, type TermFeeder } from './spec.js';
 
 export type { TrainOptions } from './options.js';
@@ -156,7 +157,8 @@ async function openSessions({ o, styleBytes, files }: Prepared, state: RunState,
   const session = await createSession(graph.onnx, sessionOptions(o));
   const inGraph = new Set([...graph.terms, ...graph.monitored]);
   const feeders: TermFeeder[] = [];
-  for (const t of o.terms) if (inGraph.has(t.name) && t.open) feeders.push(await t.open({ options: o, styleImage }));
+  const teacher = teacherRunner(o);
+  for (const t of o.terms) if (inGraph.has(t.name) && t.open) feeders.push(await t.open({ options: o, styleImage, teacher: teacher.open }));
   const loader = await ImageLoader.open(o.content, {
     size: o.size, batch: o.batch, seed: o.seed, prefetch: o.prefetch, ...(state.position ? { start: state.position } : {}),
     onSkip: (file, reason) => onEvent({ type: 'skip', file, reason }),
@@ -168,6 +170,7 @@ async function openSessions({ o, styleBytes, files }: Prepared, state: RunState,
   const release = async () => {
     await session.release();
     for (const f of feeders) await f.release?.();
+    await teacher.release();
     await previewer?.release();
   };
   return { graph, session, feeders, loader, previewer, dims: new Map(paramSpecs(o.config).map((p) => [p.name, p.dims])), release };

@@ -37,7 +37,7 @@ test('with no optional flags, the library gets empty groups and applies its own 
 
 test('each term declares its weight flag; a command may give it other help', () => {
   const flags = (s: TrainingFlagSpec) => trainingFlags(s).filter((f) => f.flags.includes('-weight '));
-  assert.deepEqual(flags(spec).map((f) => f.flags), ['--temporal-weight <w>', '--content-weight <w>', '--style-weight <w>', '--tv-weight <w>', '--distill-weight <w>', '--toy-weight <w>']);
+  assert.deepEqual(flags(spec).map((f) => f.flags), ['--temporal-weight <w>', '--content-weight <w>', '--style-weight <w>', '--tv-weight <w>', '--distill-weight <w>', '--teacher-content-weight <w>', '--teacher-style-weight <w>', '--toy-weight <w>']);
   assert.equal(flags({ weightHelp: { distill: 'other' } }).find((f) => f.flags.startsWith('--distill'))!.help, 'other');
   // Every flag but --json sets an option.
   assert.deepEqual(trainingFlags().filter((f) => !f.to).map((f) => f.flags), ['--json']);

@@ -25,7 +25,7 @@ test('every default is applied by resolveOptions, from TRAIN_DEFAULTS and the te
   assert.equal(r.schedule, 'constant');
   assert.equal(r.checkpoint, 'out/m.onnx.ckpt');
   assert.equal(r.terms, BUILT_IN_TERMS);
-  assert.deepEqual(r.weights, { temporal: 0, content: 1e5, style: 1e10, tv: 1e-6, distill: 0 });
+  assert.deepEqual(r.weights, { temporal: 0, content: 1e5, style: 1e10, tv: 1e-6, distill: 0, 'teacher-content': 0, 'teacher-style': 0 });
   assert.deepEqual([r.contentLayer, r.styleLayers], ['relu2_2', ['relu1_2', 'relu2_2', 'relu3_3']]);
 
   const caffe = resolveOptions({ style: 's', content: 'c', output: 'o', steps: 1, vgg, weights: { tv: 2 }, adam: { lr: 0.1 }, motion: { shift: 1 } }, { ...vgg, preprocess: 'caffe' });

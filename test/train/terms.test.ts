@@ -55,5 +55,5 @@ test('a monitored term with weight 0 is logged outside the total; an unmonitored
 });
 
 test('weights for a term that is not registered are an error', async () => {
-  await assert.rejects(train(base('unknown', { weights: { toy: 1 } })), /weights for unknown loss terms: toy \(terms: temporal, content, style, tv, distill\)/);
+  await assert.rejects(train(base('unknown', { weights: { toy: 1 } })), /weights for unknown loss terms: toy \(terms: temporal, content, style, tv, distill, teacher-content, teacher-style\)/);
 });

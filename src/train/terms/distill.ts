@@ -1,14 +1,7 @@
-import { loadModel } from '../../models/load.js';
-import { createSession } from '../../runtime/ort.js';
 import { TRAIN_IO } from '../io.js';
 import { defaultLossWeights, distillLoss } from '../losses.js';
-import type { TrainOptions } from '../spec.js';
-import { sessionOptions, type LossTermDef } from '../spec.js';
-
-const needsTeacher = (o: Pick<TrainOptions, 'teacher'>): string => {
-  if (!o.teacher) throw new Error('a distillation weight needs --teacher <model>');
-  return o.teacher;
-};
+import type { LossTermDef } from '../spec.js';
+import { needsTeacher } from '../teacher.js';
 
 /**
  * Pixel distillation towards a teacher's output on the same batch. With a teacher but weight 0 the
@@ -22,12 +15,9 @@ export const distillTerm: LossTermDef = {
   check: (o) => {
     if (o.weights?.distill) needsTeacher(o);
   },
-  graph: ({ graph }) => ({ loss: ({ y }) => distillLoss(y, graph.input(TRAIN_IO.teacher, 'float32', y.dims())) }),
-  async open({ options: o }) {
-    const teacher = await createSession((await loadModel(needsTeacher(o))).onnx, sessionOptions(o));
-    return {
-      feeds: async ({ content }) => ({ [TRAIN_IO.teacher]: (await teacher.run({ input: content }, ['output'])).output! }),
-      release: () => teacher.release(),
-    };
+  graph: () => ({ loss: ({ y, teacher }) => distillLoss(y, teacher) }),
+  async open({ teacher }) {
+    const run = await teacher();
+    return { feeds: async ({ content }) => ({ [TRAIN_IO.teacher]: await run(content) }) };
   },
 };
