@@ -342,18 +342,18 @@ export function formatEvalMarkdown(r: EvalReport): string {
   const rows = r.rows.map((x) =>
     [
       x.role === 'reference' ? `${x.spec} (reference)` : x.spec,
+      fixed(x.styleRatio, 3),
+      fixed(x.contentRatio, 3),
+      fixed(x.timeRatio, 3),
+      x.role === 'reference' ? dash : fixed(x.psnr, 2),
+      x.role === 'reference' ? dash : fixed(x.ssim, 4),
+      sig(x.style),
+      sig(x.content),
       x.params === null ? 'n/a' : millions(x.params),
       x.macs === null ? 'n/a' : (x.macs / 1e9).toFixed(2),
       x.time.median.toFixed(1),
       x.time.p95.toFixed(1),
       x.fps.toFixed(1),
-      fixed(x.timeRatio, 3),
-      x.role === 'reference' ? dash : fixed(x.psnr, 2),
-      x.role === 'reference' ? dash : fixed(x.ssim, 4),
-      sig(x.content),
-      sig(x.style),
-      fixed(x.styleRatio, 3),
-      fixed(x.contentRatio, 3),
     ].join(' | '),
   );
   return [
@@ -366,12 +366,13 @@ export function formatEvalMarkdown(r: EvalReport): string {
     `Machine: ${formatMachine(r.machine)}; load average ${r.loadavg.join(' / ')} (1/5/15 min) before the evaluation started  `,
     peak,
     '',
-    '| model | params | GMACs | median ms | p95 ms | fps | x ref time | PSNR dB | SSIM | content | style | style x ref | content x ref |',
+    '| model | style x ref | content x ref | x ref time | PSNR dB | SSIM | style | content | params | GMACs | median ms | p95 ms | fps |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((row) => `| ${row} |`),
     '',
-    'PSNR and SSIM compare each model\'s output with the reference\'s on the same photo (outputs clamped to 0..255; SSIM: 11x11 Gaussian, sigma 1.5, per RGB channel). ' +
-      'Content and style are the unweighted training losses (VGG relu2_2 feature MSE against the photo; sum over the style layers of Gram MSE against the style image), means over the photos.',
+    'Style and content are the unweighted training losses (sum over the style layers of VGG Gram MSE against the style image; relu2_2 feature MSE against the photo), means over the photos; ' +
+      '"x ref" divides them by the reference\'s: how a person judges a student (the painting\'s texture and colours, the photo\'s content) is closer to these than to pixels. ' +
+      'PSNR and SSIM compare each model\'s output with the reference\'s on the same photo (outputs clamped to 0..255; SSIM: 11x11 Gaussian, sigma 1.5, per RGB channel); they reward a blurred average of the reference\'s texture, so they come second.',
     ...(r.notes.length ? ['', ...r.notes.map((n) => `- ${n}`)] : []),
     '',
   ].join('\n');
