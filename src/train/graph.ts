@@ -3,23 +3,16 @@ import { Graph, type Value } from '../graph/graph.js';
 import { toOnnx } from '../graph/onnx.js';
 import { add, mul } from '../ops/index.js';
 import { paramSpecs, transformerForward, type TransformerConfig } from '../models/transformer.js';
-import { vggFeatures, type VggWeights } from '../models/vgg.js';
+import { vggFeatures } from '../models/vgg.js';
 import { TRAIN_IO } from './io.js';
 import { BUILT_IN_TERMS, type ForwardPass, type GraphContext, type LossTermDef, type TermGraph } from './terms/index.js';
 
 export { buildGramGraph } from './grams.js';
 export { TRAIN_IO } from './io.js';
 
-/** What a training step computes. */
-export interface TrainGraphSpec {
+/** What a training step computes: the terms' graph context (a concrete batch shape: training graphs are built for one size) and more. */
+export interface TrainGraphSpec extends Omit<GraphContext, 'graph'> {
   readonly config: TransformerConfig;
-  /** Concrete batch shape: training graphs are built for one size. */
-  readonly batch: number;
-  readonly height: number;
-  readonly width: number;
-  readonly vgg: VggWeights;
-  readonly contentLayer: string;
-  readonly styleLayers: readonly string[];
   /** Weight per term name; a term without one is off. */
   readonly weights: Readonly<Record<string, number>>;
   /** Defaults to BUILT_IN_TERMS. */
