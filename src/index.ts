@@ -19,6 +19,8 @@ export {
   checkWeights,
   countCost,
   minInputSide,
+  strideOf,
+  levelWidths,
   type TransformerConfig,
   type Weights,
 } from './models/transformer.js';

@@ -71,6 +71,7 @@ export function addFlags(cmd: Command, flags: readonly OptionFlag<unknown>[]): C
 
 const ARCHITECTURE_FLAGS: readonly OptionFlag<keyof TransformerConfig>[] = [
   { flags: '--width <n>', help: 'channels of the first conv (they double twice)', parse: positiveInt, to: 'width' },
+  { flags: '--widths <list>', help: 'channels at each resolution, full first (e.g. 8,32,64; a fourth level adds a 1/8 stage); sets --width', parse: widthList, to: 'widths' },
   { flags: '--first-kernel <k>', help: 'kernel of the first conv (odd)', parse: oddKernel, to: 'firstKernel' },
   { flags: '--last-kernel <k>', help: 'kernel of the last conv (odd)', parse: oddKernel, to: 'lastKernel' },
   { flags: '--residual <kind>', help: 'residual convs: full or separable', parse: choice('full', 'separable'), to: 'residual' },
@@ -82,9 +83,17 @@ const ARCHITECTURE_FLAGS: readonly OptionFlag<keyof TransformerConfig>[] = [
 /** Architecture-change flags (the preset or teacher gives the rest). */
 export const addArchitectureOptions = (cmd: Command): Command => addFlags(cmd, ARCHITECTURE_FLAGS);
 
-/** Architecture changes the flags ask for (only those given). */
+/** Architecture changes the flags ask for (only those given); --widths also sets the width it starts with. */
 export function architectureChanges(f: FlagValues): Partial<TransformerConfig> {
-  return Object.fromEntries(ARCHITECTURE_FLAGS.filter((a) => isGiven(f[attribute(a)])).map((a) => [a.to, f[attribute(a)]]));
+  const changes: Partial<TransformerConfig> = Object.fromEntries(ARCHITECTURE_FLAGS.filter((a) => isGiven(f[attribute(a)])).map((a) => [a.to, f[attribute(a)]]));
+  return changes.widths ? { width: changes.widths[0]!, ...changes } : changes;
+}
+
+/** '8,32,64' -> [8, 32, 64]: 2 to 5 positive integers. */
+function widthList(v: string): number[] {
+  const w = v.split(',').map((s) => Number(s.trim()));
+  if (w.length < 2 || w.length > 5 || w.some((n) => !Number.isInteger(n) || n < 1)) throw new InvalidArgumentError(`expected 2 to 5 comma-separated positive integers, got '${v}'`);
+  return w;
 }
 
 /** Each term's weight flag; `help` replaces a term's help where a command gives the weight another meaning or default. */

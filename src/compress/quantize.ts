@@ -4,7 +4,13 @@ import { f32, type Tensor } from '../graph/tensor.js';
 import { calibrate } from '../runtime/calibrate.js';
 import { listImages, randomCrop } from '../train/data.js';
 import { decodeModel, modelMetadata, toLoaded, transformerOf, type LoadedModel, type QuantizationInfo, type TransformerModel, type StyleModel } from '../models/modelfile.js';
-import { buildTransformer, minInputSide, STRIDE } from '../models/transformer.js';
+import { buildTransformer, minInputSide, strideOf } from '../models/transformer.js';
+
+/** The input sizes a network accepts: multiples of its stride, at least minSide. */
+interface Grid {
+  readonly stride: number;
+  readonly minSide: number;
+}
 
 export type QuantizedPrecision = Exclude<Precision, 'fp32'>;
 
@@ -39,11 +45,11 @@ const isLoaded = (m: StyleModel | LoadedModel): m is LoadedModel => 'onnx' in m 
 const oneLine = (e: unknown) => ((e as Error).message ?? String(e)).split('\n')[0]!;
 
 /** Calibration photos as batches, decoded lazily; `stats` fills in as they are read. */
-async function photoBatches(p: CalibrationPhotos, minSide: number, onSkip?: QuantizeOptions['onSkip']) {
+async function photoBatches(p: CalibrationPhotos, { stride, minSide }: Grid, onSkip?: QuantizeOptions['onSkip']) {
   const count = p.count ?? 16;
   const size = p.size ?? 256;
   if (!Number.isInteger(count) || count < 1) throw new Error(`calibration photo count must be a positive integer, got ${count}`);
-  if (!Number.isInteger(size) || size < minSide || size % STRIDE) throw new Error(`calibration size must be a multiple of ${STRIDE} of at least ${minSide}, got ${size}`);
+  if (!Number.isInteger(size) || size < minSide || size % stride) throw new Error(`calibration size must be a multiple of ${stride} of at least ${minSide}, got ${size}`);
   const all = await listImages(p.folder);
   if (!all.length) throw new Error(`calibration folder ${p.folder} has no JPEG, PNG or WebP photos`);
   const files = Array.from({ length: Math.min(count, all.length) }, (_, i) => all[Math.floor(((i + 0.5) * all.length) / Math.min(count, all.length))]!);
@@ -71,12 +77,12 @@ async function photoBatches(p: CalibrationPhotos, minSide: number, onSkip?: Quan
   return { batches: batches(), stats, size };
 }
 
-function checkTensors(ts: readonly Tensor<'float32'>[], minSide: number): void {
+function checkTensors(ts: readonly Tensor<'float32'>[], { stride, minSide }: Grid): void {
   if (!ts.length) throw new Error('int8 calibration: no image tensors given');
   for (const t of ts) {
     const [n, c, h, w] = t.dims;
-    if (t.dims.length !== 4 || c !== 3 || !n || !h || !w || h % STRIDE || w % STRIDE || h < minSide || w < minSide) {
-      throw new Error(`int8 calibration: tensors must be [n, 3, h, w] with sides multiples of ${STRIDE} of at least ${minSide}, got [${t.dims.join(', ')}]`);
+    if (t.dims.length !== 4 || c !== 3 || !n || !h || !w || h % stride || w % stride || h < minSide || w < minSide) {
+      throw new Error(`int8 calibration: tensors must be [n, 3, h, w] with sides multiples of ${stride} of at least ${minSide}, got [${t.dims.join(', ')}]`);
     }
   }
 }
@@ -111,16 +117,16 @@ export async function quantizeModel(model: StyleModel | LoadedModel, precision: 
   else {
     const cal = opts.calibration;
     if (!cal) throw new Error(`int8 quantization of ${name} needs calibration photos (a folder of photos or image tensors)`);
-    const minSide = minInputSide(base.config);
+    const grid: Grid = { stride: strideOf(base.config), minSide: minInputSide(base.config) };
     let ranges;
     if ('folder' in cal) {
-      const photos = await photoBatches(cal, minSide, opts.onSkip);
+      const photos = await photoBatches(cal, grid, opts.onSkip);
       ranges = await calibrate(graph, photos.batches, opts.threads).catch((e: unknown) => {
         throw photos.stats.photos ? e : new Error(`calibration folder ${cal.folder}: none of the photos could be read`);
       });
       quantization = { ...quantization, calibration: { photos: photos.stats.photos, folder: cal.folder, size: photos.size, ...(photos.stats.skipped ? { skipped: photos.stats.skipped } : {}) } };
     } else {
-      checkTensors(cal, minSide);
+      checkTensors(cal, grid);
       ranges = await calibrate(graph, cal.map((input) => ({ input })), opts.threads);
       quantization = { ...quantization, calibration: { photos: cal.reduce((s, t) => s + t.dims[0]!, 0) } };
     }

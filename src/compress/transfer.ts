@@ -1,6 +1,6 @@
 import { f32, type Tensor } from '../graph/tensor.js';
 import { describeNetwork, layersParams, lower, type ConvLike, type NetworkLayer, type ResidualLayer, type Rules } from '../models/network.js';
-import { paramSpecs, randomWeights, validateConfig, type TransformerConfig, type Weights } from '../models/transformer.js';
+import { levelWidths, paramSpecs, randomWeights, validateConfig, type TransformerConfig, type Weights } from '../models/transformer.js';
 
 /**
  * Transfer initialization of a compressed student from its teacher (Baumli et al.: drop the middle
@@ -202,6 +202,11 @@ export function transferWeights(
 ): { weights: Map<string, Tensor<'float32'>>; report: TransferReport } {
   if (student.blocks !== keptBlocks.length) throw new Error(`transfer: ${student.blocks} student blocks but ${keptBlocks.length} kept teacher blocks`);
   if (student.width > teacherConfig.width) throw new Error(`transfer: the student (width ${student.width}) is wider than its teacher (width ${teacherConfig.width})`);
+  // Channels are kept by one ratio for every level; other level widths have no teacher tensor to slice.
+  const scaled = levelWidths(teacherConfig).map((w) => Math.round((w * student.width) / teacherConfig.width));
+  if (levelWidths(student).join() !== scaled.join()) {
+    throw new Error(`transfer: level widths ${levelWidths(student).join(',')} are not the teacher's ${levelWidths(teacherConfig).join(',')} narrowed alike; use --init random`);
+  }
   const fresh = randomWeights(student, seed);
   const teacherDims = new Map(paramSpecs(teacherConfig).map((p) => [p.name, p.dims]));
   const teacherLayers = keptLayers(describeNetwork(teacherConfig), keptBlocks);

@@ -7,7 +7,7 @@ import { dequantize, fromFloat16, PRECISIONS, quantizedNames, type Precision } f
 import type { Tensor } from '../graph/tensor.js';
 import { sha256 as sha256Digest } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { buildTransformer, checkWeights, minInputSide, paramSpecs, STRIDE, validateConfig, type TransformerConfig, type Weights } from './transformer.js';
+import { buildTransformer, checkWeights, minInputSide, paramSpecs, strideOf, validateConfig, type TransformerConfig, type Weights } from './transformer.js';
 
 /** Descriptive metadata stored in every stylecast model file. */
 export interface ModelInfo {
@@ -141,7 +141,7 @@ export function encodeModel(m: StyleModel): Uint8Array {
 // Fields are picked, not spread: a quantized LoadedModel passed as a StyleModel must not lend its
 // precision to float32 bytes.
 function withBytes(m: StyleModel, onnx: Uint8Array, precision: Precision = 'fp32', quantization?: QuantizationInfo): TransformerModel {
-  return withHash({ kind: 'transformer', config: m.config, weights: m.weights, info: m.info, onnx, precision, ...(quantization ? { quantization } : {}), stride: STRIDE, minSide: minInputSide(m.config) });
+  return withHash({ kind: 'transformer', config: m.config, weights: m.weights, info: m.info, onnx, precision, ...(quantization ? { quantization } : {}), stride: strideOf(m.config), minSide: minInputSide(m.config) });
 }
 
 /**

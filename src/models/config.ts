@@ -34,6 +34,13 @@ export interface TransformerConfig {
   readonly head: 'raw' | 'tanh';
   /** Residual-block convs: 'full' 3x3, or 'separable' (depthwise 3x3 then pointwise 1x1, as in MobileNet). */
   readonly residual: 'full' | 'separable';
+  /**
+   * Channels at each resolution, full resolution first: one stride-2 conv down to each further level
+   * and one x2 upsampling conv back up from it. Absent: [width, 2 width, 4 width], the published
+   * family. Students use it for narrow full-resolution ends with wide low-resolution layers, or a
+   * fourth, 1/8-resolution level. The first entry is `width`.
+   */
+  readonly widths?: readonly number[];
 }
 
 export const PRESETS = Object.freeze({
@@ -49,17 +56,24 @@ export const PRESETS = Object.freeze({
   }),
 });
 
-/** Spatial stride of the bottleneck: inputs are padded to a multiple of this. */
+/** Spatial stride of the bottleneck of the published family (three levels): see {@link strideOf}. */
 export const STRIDE = 4;
+
+/** Channels at each resolution level, full resolution first (see TransformerConfig.widths). */
+export const levelWidths = (c: TransformerConfig): readonly number[] => c.widths ?? [c.width, 2 * c.width, 4 * c.width];
+
+/** Spatial stride of the bottleneck: inputs are padded to a multiple of this. */
+export const strideOf = (c: TransformerConfig): number => 2 ** (levelWidths(c).length - 1);
 
 /**
  * Smallest padded input side the network accepts: reflection padding of k/2 needs an axis longer than
- * k/2 at every layer (the bottleneck is 1/4 of the input and its 3x3 convs pad 1).
+ * k/2 at every layer (the bottleneck is 1/stride of the input and its 3x3 convs pad 1).
  */
 export function minInputSide(c: TransformerConfig): number {
-  if (c.padding !== 'reflect') return STRIDE;
-  const need = Math.max((c.firstKernel - 1) / 2 + 1, (c.lastKernel - 1) / 2 + 1, 2 * STRIDE);
-  return Math.ceil(need / STRIDE) * STRIDE;
+  const stride = strideOf(c);
+  if (c.padding !== 'reflect') return stride;
+  const need = Math.max((c.firstKernel - 1) / 2 + 1, (c.lastKernel - 1) / 2 + 1, 2 * stride);
+  return Math.ceil(need / stride) * stride;
 }
 
 export type Weights = ReadonlyMap<string, Tensor<'float32'>>;
@@ -76,4 +90,10 @@ export function validateConfig(c: TransformerConfig): void {
   if (!['raw', 'tanh'].includes(c.head)) bad(`head must be raw or tanh, got ${c.head}`);
   if (!['full', 'separable'].includes(c.residual)) bad(`residual must be full or separable, got ${c.residual}`);
   if (!(c.normEpsilon > 0)) bad(`normEpsilon must be > 0, got ${c.normEpsilon}`);
+  if (c.widths !== undefined) {
+    const w = c.widths;
+    if (!Array.isArray(w) || w.length < 2 || w.length > 5) bad(`widths must list 2 to 5 levels, got ${JSON.stringify(w)}`);
+    if (w.some((v) => !Number.isInteger(v) || v < 1)) bad(`widths must be positive integers, got ${w.join(',')}`);
+    if (w[0] !== c.width) bad(`widths must start with width (${c.width}), got ${w.join(',')}`);
+  }
 }

@@ -1,4 +1,4 @@
-import type { TransformerConfig } from './config.js';
+import { levelWidths, type TransformerConfig } from './config.js';
 
 /**
  * The transformer family as one declarative layer list. Every target (parameter specs, the ONNX
@@ -82,11 +82,16 @@ export function lower<Args extends unknown[], R>(rules: Rules<Args, R>, layer: N
 }
 
 /**
- * The layers of a config: conv(firstKernel) -> two stride-2 convs -> residual blocks -> two x2
- * upsampling convs -> conv(lastKernel) -> [final norm] -> [tanh head], instance norm + relu between.
+ * The layers of a config: conv(firstKernel) -> a stride-2 conv per further level -> residual blocks
+ * -> as many x2 upsampling convs -> conv(lastKernel) -> [final norm] -> [tanh head], instance norm +
+ * relu between. With L levels the convs down are conv1..convL with norms in1..inL, the convs up
+ * deconv1..deconv(L-1) with norms in(L+1)..in(2L-1), the output conv deconvL and the final norm
+ * in(2L): for the published three levels, PyTorch's TransformerNet names.
  */
 export function describeNetwork(c: TransformerConfig): NetworkLayer[] {
-  const [w1, w2, w3] = [c.width, c.width * 2, c.width * 4];
+  const widths = levelWidths(c);
+  const L = widths.length;
+  const bottom = widths[L - 1]!;
   const common = { padding: c.padding, bias: c.bias };
   const conv = (block: string, cin: number, cout: number, kernel: number, stride: 1 | 2, channelGroup?: string): ConvLayer => ({
     kind: 'conv', name: `${block}.conv2d`, cin, cout, kernel, stride, ...common, ...(channelGroup ? { channelGroup } : {}),
@@ -98,22 +103,26 @@ export function describeNetwork(c: TransformerConfig): NetworkLayer[] {
   });
   const resConv = (name: string, channelGroup: string): NetworkLayer =>
     c.residual === 'separable'
-      ? { kind: 'separable', name, cin: w3, cout: w3, kernel: 3, ...common, channelGroup }
-      : conv(name, w3, w3, 3, 1, channelGroup);
+      ? { kind: 'separable', name, cin: bottom, cout: bottom, kernel: 3, ...common, channelGroup }
+      : conv(name, bottom, bottom, 3, 1, channelGroup);
   const block = (i: number): ResidualLayer => ({
     kind: 'residual',
     name: `res.${i}`,
-    body: [resConv(`res.${i}.conv1`, `res.${i}`), norm(`res.${i}.in1`, w3), relu, resConv(`res.${i}.conv2`, 'stream'), norm(`res.${i}.in2`, w3)],
+    body: [resConv(`res.${i}.conv1`, `res.${i}`), norm(`res.${i}.in1`, bottom), relu, resConv(`res.${i}.conv2`, 'stream'), norm(`res.${i}.in2`, bottom)],
   });
+  // The lowest level's conv feeds the residual stream: its channels are tied to the blocks' outputs.
+  const down = widths.flatMap((w, i) => [
+    conv(`conv${i + 1}`, i ? widths[i - 1]! : 3, w, i ? 3 : c.firstKernel, i ? 2 : 1, i === L - 1 ? 'stream' : `conv${i + 1}`),
+    norm(`in${i + 1}`, w),
+    relu,
+  ]);
+  const ups = widths.slice(0, -1).reverse().flatMap((w, i) => [up(`deconv${i + 1}`, widths[L - 1 - i]!, w), norm(`in${L + 1 + i}`, w), relu]);
   return [
-    conv('conv1', 3, w1, c.firstKernel, 1, 'conv1'), norm('in1', w1), relu,
-    conv('conv2', w1, w2, 3, 2, 'conv2'), norm('in2', w2), relu,
-    conv('conv3', w2, w3, 3, 2, 'stream'), norm('in3', w3), relu,
+    ...down,
     ...Array.from({ length: c.blocks }, (_, i) => block(i)),
-    up('deconv1', w3, w2), norm('in4', w2), relu,
-    up('deconv2', w2, w1), norm('in5', w1), relu,
-    conv('deconv3', w1, 3, c.lastKernel, 1),
-    ...(c.finalNorm ? [norm('in6', 3)] : []),
+    ...ups,
+    conv(`deconv${L}`, widths[0]!, 3, c.lastKernel, 1),
+    ...(c.finalNorm ? [norm(`in${2 * L}`, 3)] : []),
     ...(c.head === 'tanh' ? [{ kind: 'tanhHead' } as const] : []),
   ];
 }

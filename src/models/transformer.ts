@@ -6,7 +6,7 @@ import { lowerOnnx, ONNX_RULES } from './network-onnx.js';
 import { validateConfig, type TransformerConfig, type Weights } from './config.js';
 
 export type { ParamSpec } from './network.js';
-export { PRESETS, STRIDE, minInputSide, validateConfig, type TransformerConfig, type Weights } from './config.js';
+export { PRESETS, STRIDE, levelWidths, minInputSide, strideOf, validateConfig, type TransformerConfig, type Weights } from './config.js';
 
 /** Every parameter of a config, in a fixed order, with PyTorch state_dict-style names. */
 export function paramSpecs(c: TransformerConfig): ParamSpec[] {

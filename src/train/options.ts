@@ -3,7 +3,7 @@
  * place they are applied), and the resolved options every later phase, the checkpoint's `run` and
  * the model's provenance read (resolveOptions, runInfo).
  */
-import { PRESETS, type TransformerConfig } from '../models/transformer.js';
+import { PRESETS, strideOf, type TransformerConfig } from '../models/transformer.js';
 import { defaultLayers, type VggWeights } from '../models/vgg.js';
 import { DEFAULT_MOTION } from '../temporal/stability.js';
 import { DEFAULT_ADAM, type LrSchedule } from './adam.js';
@@ -34,7 +34,8 @@ export function checkOptions(o: TrainOptions): void {
   };
   const size = o.size ?? TRAIN_DEFAULTS.size;
   positiveInt(size, '--size');
-  if (size % 4 !== 0) throw new Error(`--size must be a multiple of 4 (the network downsamples twice by 2), got ${size}`);
+  const stride = strideOf(o.config ?? TRAIN_DEFAULTS.config);
+  if (size % stride !== 0) throw new Error(`--size must be a multiple of ${stride} (the network's stride), got ${size}`);
   positiveInt(o.batch, '--batch');
   positiveInt(o.steps, '--steps');
   positiveInt(o.checkpointEvery, '--checkpoint-every');

@@ -10,8 +10,13 @@ import { f32 } from '../../src/graph/tensor.js';
 import { buildHalfResTransformer } from '../../src/models/halfres.js';
 import { describeNetwork, layersParams, type NetworkLayer, type Rules, type SeparableLayer } from '../../src/models/network.js';
 import { lowerOnnx, ONNX_RULES } from '../../src/models/network-onnx.js';
-import { buildTransformer, countCost, PRESETS, randomWeights, rng, type TransformerConfig } from '../../src/models/transformer.js';
+import { buildTransformer, countCost, minInputSide, PRESETS, randomWeights, rng, strideOf, validateConfig, type TransformerConfig } from '../../src/models/transformer.js';
+import { toLoaded } from '../../src/models/modelfile.js';
 import { createSession } from '../../src/runtime/ort.js';
+import { Stylizer } from '../../src/runtime/stylizer.js';
+import { train } from '../../src/train/trainer.js';
+import { tempDir } from '../helpers/tmp.js';
+import { tinyVgg, trainingSet } from '../helpers/train.js';
 import { mirrorPath, needsMirror } from '../helpers/assets.js';
 
 const MODELS = join(import.meta.dirname, '..', '..', 'models');
@@ -177,4 +182,79 @@ test('separable layer, weight transfer: refused with the reason, unless the kind
   const full = { ...config, residual: 'full' as const };
   const { report } = transferWeights(teacher, randomWeights(teacher), full, keptBlocks);
   assert.equal(report.copied.size, 0);
+});
+
+// ---- Level widths (TransformerConfig.widths): narrow full-resolution ends, wide low-resolution layers, a fourth level ----
+
+const wide = student('torch', { widths: [8, 32, 64] });
+const deep = student('torch', { width: 4, widths: [4, 8, 16, 32], blocks: 1 });
+
+test('level widths: the published family is widths [w, 2w, 4w]; other widths and a fourth level name their layers alike', () => {
+  const c = student('torch');
+  assert.deepEqual(shapes(describeNetwork({ ...c, widths: [8, 16, 32] })), shapes(describeNetwork(c)));
+  const names = layersParams(describeNetwork(deep)).map((p) => p.name.replace(/\.(weight|bias)$/, ''));
+  assert.deepEqual([...new Set(names)], [
+    'conv1.conv2d', 'in1', 'conv2.conv2d', 'in2', 'conv3.conv2d', 'in3', 'conv4.conv2d', 'in4',
+    'res.0.conv1.conv2d', 'res.0.in1', 'res.0.conv2.conv2d', 'res.0.in2',
+    'deconv1.conv2d', 'in5', 'deconv2.conv2d', 'in6', 'deconv3.conv2d', 'in7', 'deconv4.conv2d',
+  ]);
+  const dims = new Map(layersParams(describeNetwork(wide)).map((p) => [p.name, p.dims]));
+  assert.deepEqual(dims.get('conv2.conv2d.weight'), [32, 8, 3, 3]);
+  assert.deepEqual(dims.get('res.0.conv1.conv2d.weight'), [64, 64, 3, 3]);
+  assert.deepEqual(dims.get('deconv2.conv2d.weight'), [8, 32, 3, 3]);
+  assert.deepEqual([strideOf(wide), strideOf(deep), minInputSide(deep)], [4, 8, 16]);
+  assert.throws(() => validateConfig({ ...c, widths: [4, 8] as number[] }), /widths must start with width \(8\)/);
+  assert.throws(() => validateConfig({ ...c, widths: [8] }), /widths must list 2 to 5 levels/);
+});
+
+test('level widths: the forward pass keeps the input size, the cost is the graph\'s, the half-resolution rewrite is exact', async () => {
+  const rand = rng(4);
+  for (const c of [wide, deep, { ...deep, upsample: 'transpose' as const, padding: 'same' as const }]) {
+    assert.equal(countCost(c, 48, 64).macs, graphMacs(buildTransformer(c, randomWeights(c), { shape: [1, 48, 64] })));
+    const w = randomWeights(c, 5);
+    const input = f32([1, 3, 16, 24], Float32Array.from({ length: 3 * 16 * 24 }, () => Math.floor(rand() * 256)));
+    const run = async (g: Graph) => {
+      const s = await createSession(toOnnx(g), { threads: 1 });
+      try {
+        const out = (await s.run({ input })).output!;
+        assert.deepEqual(out.dims, [1, 3, 16, 24]);
+        return out.data as Float32Array;
+      } finally {
+        await s.release();
+      }
+    };
+    const ref = await run(buildTransformer(c, w));
+    const scale = ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const out = await run(buildHalfResTransformer(c, w, { dropNormBias: true, phaseDeconv1: true }));
+    out.forEach((v, i) => assert.ok(Math.abs(v - ref[i]!) <= 1e-5 * scale, `${c.widths}: output[${i}] ${v} vs ${ref[i]}`));
+  }
+});
+
+test('level widths: CoreML layers follow the list (a fourth level is one more conv down and one more upsampling)', () => {
+  const layers = coremlLayers(deep, randomWeights(deep));
+  const convs = layers.filter((l) => l.layer === 'convolution').map((l) => l.name);
+  assert.deepEqual(convs, ['conv1.conv2d', 'conv2.conv2d', 'conv3.conv2d', 'conv4.conv2d', 'res.0.conv1.conv2d', 'res.0.conv2.conv2d', 'deconv1.conv2d', 'deconv2.conv2d', 'deconv3.conv2d', 'deconv4.conv2d']);
+  assert.equal(layers.filter((l) => l.layer === 'upsample').length, 3);
+});
+
+test('level widths: weight transfer refuses widths that are not the teacher\'s narrowed alike', () => {
+  const { config, keptBlocks } = studentConfig(PRESETS.torch, { changes: { width: 8, firstKernel: 3, lastKernel: 3 } });
+  const teacher = randomWeights(PRESETS.torch);
+  assert.ok(transferWeights(PRESETS.torch, teacher, { ...config, widths: [8, 16, 32] }, keptBlocks).weights.size > 0);
+  assert.throws(() => transferWeights(PRESETS.torch, teacher, { ...config, widths: [8, 32, 64] }, keptBlocks), /level widths 8,32,64 are not the teacher's 32,64,128 narrowed alike; use --init random/);
+});
+
+test('level widths: a four-level model stylizes any size (padded to its stride 8) and trains', async () => {
+  const model = toLoaded({ config: deep, weights: randomWeights(deep, 3), info: { name: 'deep', style: 'random', source: 'test', license: 'MIT', inputRange: [0, 255] } });
+  assert.deepEqual([model.stride, model.minSide], [8, 16]);
+  const s = await Stylizer.create(model, { threads: 1, shared: false });
+  const out = await s.stylize({ width: 13, height: 9, channels: 3, data: new Uint8Array(13 * 9 * 3).fill(90) });
+  await s.release();
+  assert.deepEqual([out.width, out.height], [13, 9]);
+  const dir = tempDir('stylecast-levels-');
+  const data = await trainingSet(dir, 2);
+  const r = await train({ style: data.style, content: data.content, output: join(dir, 'deep.onnx'), size: 32, batch: 1, steps: 2, config: deep, vgg: tinyVgg(), threads: 1 });
+  assert.equal(r.history.length, 2);
+  assert.ok(r.history.every((h) => Number.isFinite(h.losses.total)));
+  await assert.rejects(train({ style: data.style, content: data.content, output: join(dir, 'x.onnx'), size: 36, steps: 1, config: deep, vgg: tinyVgg() }), /--size must be a multiple of 8/);
 });
