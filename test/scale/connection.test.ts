@@ -20,7 +20,7 @@ test('an unreachable Redis is one error line, for the library and every command'
   await assert.rejects(checkRedis(url), new RegExp(`cannot reach Redis at ${url} \\(ECONNREFUSED\\)`));
   const dir = tempDir();
   const clip = makeClip(dir, 'clip.mp4', { width: 32, height: 24, seconds: 1 });
-  const commands = [['submit', clip, '-o', join(dir, 'out.mp4')], ['jobs'], ['worker']];
+  const commands = [['submit', clip, '-o', join(dir, 'out.mp4'), '--storage', dir], ['jobs'], ['worker', '--storage', dir]];
   const results = await Promise.all(commands.map((args) => runCli([...args, '--redis', url])));
   for (const [k, r] of results.entries()) {
     assert.equal(r.code, 1, commands[k]![0]);
@@ -34,8 +34,8 @@ test('submit refuses an unknown model and a non-video input before touching Redi
   const clip = makeClip(dir, 'clip.mp4', { width: 32, height: 24, seconds: 1 });
   const url = `redis://127.0.0.1:${await freePort()}`;
   const [bad, raw] = await Promise.all([
-    runCli(['submit', clip, '-o', join(dir, 'out.mp4'), '-m', 'no_such_style', '--redis', url]),
-    runCli(['submit', clip, '-o', join(dir, 'out.rgb'), '--redis', url]),
+    runCli(['submit', clip, '-o', join(dir, 'out.mp4'), '-m', 'no_such_style', '--redis', url, '--storage', dir]),
+    runCli(['submit', clip, '-o', join(dir, 'out.rgb'), '--redis', url, '--storage', dir]),
   ]);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /^stylecast: .*no_such_style.*\n$/);
