@@ -21,18 +21,19 @@ async function whereItLeads(path: string, links = 0): Promise<string> {
   const rest: string[] = [];
   for (;;) {
     try {
-      return join(await realpath(head), ...rest.reverse());
+      return join(await realpath(head), ...rest);
     } catch (e) {
       if (codeOf(e) !== 'ENOENT' && codeOf(e) !== 'ENOTDIR') throw e;
     }
-    const link = await lstat(head).then((s) => s.isSymbolicLink(), () => false);
-    if (link) {
+    if (await lstat(head).then((s) => s.isSymbolicLink(), () => false)) {
       if (links >= MAX_LINKS) throw Object.assign(new Error('too many symlinks'), { code: 'ELOOP' });
-      return whereItLeads(join(resolve(dirname(head), await readlink(head)), ...rest.reverse()), links + 1);
+      // Not normalized: a '..' in the target climbs from where the links before it lead, as in the kernel.
+      const target = await readlink(head);
+      return whereItLeads([isAbsolute(target) ? target : `${dirname(head)}${sep}${target}`, ...rest].join(sep), links + 1);
     }
     const parent = dirname(head);
-    if (parent === head) return join(head, ...rest.reverse());
-    rest.push(basename(head));
+    if (parent === head) return join(head, ...rest);
+    rest.unshift(basename(head));
     head = parent;
   }
 }
@@ -81,9 +82,9 @@ export class Storage {
    * An output is written as a temp file in its folder and renamed over it, so the folder must lead
    * inside too, not only the output (a symlinked folder whose entry links back in would pass that).
    */
-  async checkOutput(path: unknown, what = 'output'): Promise<string> {
-    const real = await this.check(path, what);
-    await this.check(dirname(path as string), `${what} folder`);
+  async checkOutput(path: unknown): Promise<string> {
+    const real = await this.check(path, 'output');
+    await this.check(dirname(path as string), 'output folder');
     return real;
   }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { checkRedis, redisOptions } from '../../src/scale/connection.js';
+import { checkRedis, redactUrl, redisOptions } from '../../src/scale/connection.js';
 import { runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/redis.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -13,6 +13,8 @@ test('Redis URLs become connection options; malformed ones are one clear error',
   assert.deepEqual(redisOptions('rediss://h'), { host: 'h', port: 6379, tls: {}, maxRetriesPerRequest: null });
   assert.throws(() => redisOptions('localhost:6379'), /bad Redis URL 'localhost:6379': expected redis:\/\/host:port\[\/db\]/);
   assert.throws(() => redisOptions('redis://h/queue'), /the path must be a database number/);
+  assert.equal(redactUrl('redis://:p%40ss@queue.internal:6380/2'), 'redis://:***@queue.internal:6380/2');
+  assert.equal(redactUrl('redis://queue.internal'), 'redis://queue.internal');
 });
 
 test('an unreachable Redis is one error line, for the library and every command', async () => {

@@ -29,6 +29,7 @@ writeFileSync(join(outside, 'model.onnx'), 'not a model');
 symlinkSync(join(outside, 'secret.png'), join(store, 'link-out.png'));
 symlinkSync(outside, join(store, 'dir-out'));
 symlinkSync(join(outside, 'new.mp4'), join(store, 'dangling.mp4'));
+symlinkSync('../dir-out/../outside/rel.mp4', join(store, 'sub', 'rel-dangling.mp4'));
 symlinkSync(join(store, 'sub'), join(store, 'dir-in'));
 symlinkSync(join(store, 'back.mp4'), join(outside, 'back.mp4'));
 const listing = (dir: string) => readdirSync(dir, { recursive: true }).map(String).sort();
@@ -59,6 +60,8 @@ test("symlink and '..' escapes are refused with where they lead", async () => {
   // '..' after a link goes up from where the link leads, not lexically (which would stay inside).
   await refuses(s.check(`${store}/dir-out/../outside/secret.png`, 'input'), /it leads to .*\/outside\/secret\.png$/);
   await refuses(s.checkOutput(join(store, 'dangling.mp4')), /^output .*dangling\.mp4 is outside the storage .*: it leads to .*\/outside\/new\.mp4$/);
+  // A relative link target: '..' after 'dir-out' climbs from the outside folder, not from the link.
+  await refuses(s.checkOutput(join(store, 'sub', 'rel-dangling.mp4')), new RegExp(`it leads to ${base}/outside/rel\\.mp4$`));
   await refuses(s.checkOutput(join(store, 'dir-out', 'new.mp4')), /^output .*\/dir-out\/new\.mp4 is outside the storage/);
   // The entry leads back in, but the temp file and the rename would happen in the folder outside.
   await refuses(s.checkOutput(join(store, 'dir-out', 'back.mp4')), /^output folder .*\/dir-out is outside the storage/);
