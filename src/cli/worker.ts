@@ -7,7 +7,7 @@ export const DEFAULT_REDIS = 'redis://127.0.0.1:6379';
 
 /** `--redis`, also read from STYLECAST_REDIS so a password stays out of `ps` and shell history. */
 export const redisOption = () =>
-  new Option('--redis <url>', `Redis holding the queue: redis://[:password@]host:port[/db] (defaults to ${DEFAULT_REDIS})`).env('STYLECAST_REDIS').default(DEFAULT_REDIS);
+  new Option('--redis <url>', 'Redis holding the queue: redis://[:password@]host:port[/db]').env('STYLECAST_REDIS').default(DEFAULT_REDIS);
 
 /** `--storage <dir>`, repeatable. */
 export const storageOption = (description: string) => new Option('--storage <dir>', description).argParser((dir: string, dirs: string[] | undefined) => [...(dirs ?? []), dir]);
