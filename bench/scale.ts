@@ -111,12 +111,12 @@ export async function benchScale(argv: readonly string[] = process.argv.slice(2)
 
     const round = async (n: number, k: number): Promise<Round> => {
       const started = await Promise.all(
-        Array.from({ length: n }, () => startProcess(process.execPath, ['--import', 'tsx', ENTRY, 'worker', '--redis', url, '--threads', '1'], /worker ready/)),
+        Array.from({ length: n }, () => startProcess(process.execPath, ['--import', 'tsx', ENTRY, 'worker', '--redis', url, '--storage', dir, '--threads', '1'], /worker ready/)),
       );
       workers.push(...started.map((s) => s.child));
       await redis.config('RESETSTAT');
       const t = performance.now();
-      const subs = await submit([clip], { redis: url, output: join(dir, `out-${k}.mp4`), model: DEFAULT_MODEL, segmentSeconds });
+      const subs = await submit([clip], { redis: url, storage: [dir], output: join(dir, `out-${k}.mp4`), model: DEFAULT_MODEL, segmentSeconds });
       const splitS = (performance.now() - t) / 1000;
       await waitFor(subs, { redis: url });
       const seconds = (performance.now() - t) / 1000;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { DEFAULT_QUEUE } from '../scale/connection.js';
 import { listJobs } from '../scale/list.js';
 import { positiveInt } from './options.js';
-import { DEFAULT_REDIS } from './worker.js';
+import { redisOption } from './worker.js';
 
 interface Flags {
   redis: string;
@@ -15,7 +15,7 @@ export function register(program: Command): void {
   program
     .command('jobs')
     .description('list submitted videos and photo folders with their state, newest first')
-    .option('--redis <url>', `Redis holding the queue (defaults to ${DEFAULT_REDIS})`, DEFAULT_REDIS)
+    .addOption(redisOption())
     .option('--queue <name>', `queue name (defaults to ${DEFAULT_QUEUE})`, DEFAULT_QUEUE)
     .option('--limit <n>', 'at most n rows (defaults to 100)', positiveInt)
     .option('--json', 'JSON instead of a table')

@@ -5,12 +5,13 @@ import { DEFAULT_QUEUE } from '../scale/connection.js';
 import { submit } from '../scale/submit.js';
 import { waitFor, type SubmitEvent } from '../scale/wait.js';
 import { positiveInt, size } from './options.js';
-import { DEFAULT_REDIS } from './worker.js';
+import { redisOption, storageOption } from './worker.js';
 
 interface Flags {
   output: string;
   model: string;
   redis: string;
+  storage?: string[];
   queue: string;
   segmentSeconds?: number;
   photosPerJob?: number;
@@ -43,7 +44,8 @@ export function register(program: Command): void {
     .argument('<inputs...>', 'video files and photo folders')
     .requiredOption('-o, --output <file|dir>', 'output video (one video input), or directory (photo folders, several inputs)')
     .option('-m, --model <name|file.onnx>', `registered model name or stylecast .onnx file on shared storage (defaults to the real-time ${DEFAULT_MODEL})`, DEFAULT_MODEL)
-    .option('--redis <url>', `Redis holding the queue (defaults to ${DEFAULT_REDIS})`, DEFAULT_REDIS)
+    .addOption(redisOption())
+    .addOption(storageOption("the workers' storage folder (repeatable; required): inputs, outputs and model files must lead into one"))
     .option('--queue <name>', `queue name (defaults to ${DEFAULT_QUEUE})`, DEFAULT_QUEUE)
     .option('--segment-seconds <s>', 'video part length; parts start at keyframes (defaults to 10)', seconds)
     .option('--photos-per-job <n>', 'photos per job (defaults to 8)', positiveInt)
@@ -54,7 +56,9 @@ export function register(program: Command): void {
     .option('--wait', 'follow progress (parts done, fps, ETA); exit 0 only when every output is complete')
     .option('--no-progress', 'with --wait: no progress bar or lines')
     .action(async (inputs: string[], f: Flags) => {
+      if (!f.storage) throw new Error("submit needs --storage <dir>: the workers' storage folders, checked here before anything is queued (repeatable)");
       const subs = await submit(inputs, {
+        storage: f.storage,
         output: f.output,
         model: f.model,
         redis: f.redis,

@@ -49,7 +49,30 @@ export function redisOptions(url: string): RedisConnectionOptions {
   };
 }
 
-/** Connect once without retrying: resolves when Redis answers PING, else throws `cannot reach Redis at <url> (<why>)`. */
+/** The URL with its password masked, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.password) return url;
+    u.password = '***';
+    return u.href;
+  } catch {
+    return url;
+  }
+}
+
+/** Why Redis turned a client away, in one line; the server's own words otherwise. */
+function refusal(url: string, err: NodeJS.ErrnoException): string {
+  const shown = redactUrl(url);
+  if (/^NOAUTH\b/.test(err.message)) return `Redis at ${shown} requires a password (redis://:PASSWORD@host:port)`;
+  if (/^WRONGPASS\b/.test(err.message)) return `Redis at ${shown} refused the user name or password`;
+  return `cannot reach Redis at ${shown} (${err.code ?? err.message})`;
+}
+
+/**
+ * Connect once without retrying: resolves when Redis answers PING, else throws one line: `cannot reach
+ * Redis at <url> (<why>)`, or that the password is missing or wrong.
+ */
 export async function checkRedis(url: string, timeoutMs = 3000): Promise<void> {
   const client = new Redis({ ...redisOptions(url), lazyConnect: true, connectTimeout: timeoutMs, retryStrategy: () => null, maxRetriesPerRequest: 0 });
   // connect() only says "Connection is closed"; the socket's error (ECONNREFUSED...) arrives as an event.
@@ -59,8 +82,7 @@ export async function checkRedis(url: string, timeoutMs = 3000): Promise<void> {
     await client.connect();
     await client.ping();
   } catch (e) {
-    const err = cause ?? (e as NodeJS.ErrnoException);
-    throw new Error(`cannot reach Redis at ${url} (${err.code ?? err.message})`);
+    throw new Error(refusal(url, cause ?? (e as NodeJS.ErrnoException)));
   } finally {
     client.disconnect();
   }

@@ -9,10 +9,17 @@ import { DEFAULT_MODEL, findEntry } from '../io/registry.js';
 import { muxerFor, probeVideo, splitVideo } from '../io/video.js';
 import { isModelPath } from '../models/load.js';
 import { readModelFile } from '../models/modelfile.js';
+import { checkModel as checkModelPath } from './confine.js';
 import { checkRedis, DEFAULT_QUEUE, redisOptions, type QueueTarget } from './connection.js';
+import { Storage } from './storage.js';
 import { childId, type AssembleData, type CollectData, type PhotosData, type SegmentData, type StyleSettings } from './jobs.js';
 
 export interface SubmitOptions extends QueueTarget {
+  /**
+   * The workers' storage folders: inputs, outputs and model files must lead into them (symlinks and
+   * '..' resolved), checked here so a bad path is an error before anything is queued or written.
+   */
+  readonly storage: readonly string[];
   /** Output file (one video), or directory (a photo folder, or several inputs: each keeps its name). */
   readonly output: string;
   /** Registered model name or .onnx file on shared storage. Defaults to the real-time student DEFAULT_MODEL. */
@@ -84,11 +91,12 @@ interface Planned {
   readonly work?: string;
 }
 
-async function planVideo(id: string, input: string, output: string, settings: StyleSettings, o: SubmitOptions, opts: { child: JobsOptions; parent: JobsOptions }, queueName: string): Promise<Planned> {
+async function planVideo(id: string, input: string, output: string, settings: StyleSettings, o: SubmitOptions, opts: { child: JobsOptions; parent: JobsOptions }, queueName: string, storage: Storage): Promise<Planned> {
   const muxer = muxerFor(output);
   const source = await probeVideo(input);
   // Hidden work directory beside the output (same file system, so its parts are on shared storage too).
   const work = join(dirname(output), `.${basename(output)}.${id}.parts`);
+  await storage.checkWork(work);
   await mkdir(join(work, 'in'), { recursive: true });
   await mkdir(join(work, 'out'), { recursive: true });
   try {
@@ -113,9 +121,12 @@ async function planVideo(id: string, input: string, output: string, settings: St
   }
 }
 
-async function planPhotos(id: string, input: string, output: string, settings: StyleSettings, o: SubmitOptions, opts: { child: JobsOptions; parent: JobsOptions }, queueName: string): Promise<Planned> {
+async function planPhotos(id: string, input: string, output: string, settings: StyleSettings, o: SubmitOptions, opts: { child: JobsOptions; parent: JobsOptions }, queueName: string, storage: Storage): Promise<Planned> {
   const photos = await listPhotos(input);
   const targets = photos.map((p) => join(output, relative(input, p)));
+  // The same checks a worker makes, so one bad photo is an error now and not a failed job later.
+  for (const p of photos) await storage.check(p, 'input');
+  for (const t of targets) await storage.checkOutput(t);
   for (const d of new Set(targets.map((t) => dirname(t)))) {
     await mkdir(d, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
       throw new Error(`cannot create output directory ${d} (${e.code ?? e.message})`);
@@ -139,19 +150,23 @@ async function planPhotos(id: string, input: string, output: string, settings: S
 /**
  * Split each input into jobs and add them to the queue: a video becomes one job per keyframe-aligned
  * part plus a parent that joins the parts with the source's audio; a photo folder becomes jobs of a
- * few photos each. Inputs and outputs must be on storage every worker can read, at the same path.
+ * few photos each. Inputs and outputs must be on storage every worker can read, at the same path,
+ * inside `storage`.
  * Returns once the jobs are queued; follow them with `waitFor`.
  *
  * @example
- * const subs = await submit(['/mnt/shared/film.mkv'], { redis: 'redis://queue:6379', output: '/mnt/shared/film-candy.mp4', model: 'candy' });
+ * const subs = await submit(['/mnt/shared/film.mkv'], { redis: 'redis://queue:6379', storage: ['/mnt/shared'], output: '/mnt/shared/film-candy.mp4', model: 'candy' });
  * await waitFor(subs, { redis: 'redis://queue:6379', onEvent: (e) => e.type === 'progress' && console.log(e.done, e.total) });
  */
 export async function submit(inputs: readonly string[], o: SubmitOptions): Promise<Submission[]> {
   if (inputs.length === 0) throw new Error('nothing to submit');
   redisOptions(o.redis); // a malformed URL fails before any work
   if (o.segmentSeconds !== undefined && !(o.segmentSeconds > 0)) throw new Error(`segment length must be positive, got ${o.segmentSeconds}`);
+  const storage = await Storage.open(o.storage);
   const model = await checkModel(o.model ?? DEFAULT_MODEL);
+  await checkModelPath(storage, model);
   const abs = inputs.map((i) => resolve(i));
+  for (const input of abs) await storage.check(input, 'input');
   const kinds = await Promise.all(abs.map(kindOf));
   const out = resolve(o.output);
   // One video: -o is the file unless it names a directory. Otherwise -o is a directory and each input keeps its name.
@@ -161,6 +176,8 @@ export async function submit(inputs: readonly string[], o: SubmitOptions): Promi
   for (const [k, output] of outputs.entries()) {
     if (kinds[k] === 'video' && !VIDEO_MUXERS.has(muxerFor(output))) throw new Error(`${output}: submit writes .mp4, .mkv, .mov or .webm videos`);
   }
+  // A photo folder's output is a folder (the storage itself is fine); its files are checked with the photos.
+  for (const [k, output] of outputs.entries()) await (kinds[k] === 'video' ? storage.checkOutput(output) : storage.check(output, 'output'));
   await checkRedis(o.redis);
   if (!single) await mkdir(out, { recursive: true });
 
@@ -177,7 +194,7 @@ export async function submit(inputs: readonly string[], o: SubmitOptions): Promi
     for (const [k, input] of abs.entries()) {
       const id = randomUUID().slice(0, 13).replace('-', '');
       const plan = kinds[k] === 'video' ? planVideo : planPhotos;
-      planned.push(await plan(id, input, outputs[k]!, settings, o, { child: childOpts, parent: parentOpts }, queueName));
+      planned.push(await plan(id, input, outputs[k]!, settings, o, { child: childOpts, parent: parentOpts }, queueName, storage));
     }
     const producer = new FlowProducer({ connection: redisOptions(o.redis) });
     try {

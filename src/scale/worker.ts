@@ -2,7 +2,8 @@
  * The worker: takes jobs from the queue and runs them with the same code as `stylecast video` and
  * `stylecast stylize` (stylizeVideo, stylizeFiles). Outputs go to fixed paths through a temp file and
  * a rename, so a job run twice (a retry, or a stalled job another worker picked up) rewrites the same
- * bytes and a reader never sees half a file.
+ * bytes and a reader never sees half a file. Job data comes from Redis, so every path in it is checked
+ * against the worker's storage folders before the job runs.
  */
 import { access, rm } from 'node:fs/promises';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
@@ -11,11 +12,19 @@ import { loadModel } from '../models/load.js';
 import type { LoadedModel } from '../models/modelfile.js';
 import { stylizeFiles } from '../runtime/files.js';
 import { stylizeVideo } from '../video/stylize.js';
+import { checkJob } from './confine.js';
 import { StylizerPool } from './pool.js';
+import { Storage } from './storage.js';
 import { checkRedis, DEFAULT_QUEUE, redisOptions, type QueueTarget } from './connection.js';
 import { unitLabel, type AssembleData, type CollectData, type JobName, type JobResult, type JobTypes, type PhotosData, type SegmentData, type SegmentProgress } from './jobs.js';
 
 export interface WorkerOptions extends QueueTarget {
+  /**
+   * Folders every path of a job (inputs, outputs, work directories and their temp files, model files)
+   * must lead into once symlinks and '..' are resolved; a job naming another path fails without retries
+   * and touches nothing. Required: whoever can write to the queue chooses the paths.
+   */
+  readonly storage: readonly string[];
   /** Jobs run at once in this process. Defaults to 1 (one job keeps a core busy per onnxruntime thread). */
   readonly concurrency?: number;
   /** onnxruntime intra-op threads per job. Defaults to all cores. */
@@ -53,10 +62,11 @@ function label(job: Job): string {
  * Start a worker that processes stylecast jobs until `close()`.
  *
  * @example
- * const w = await startWorker({ redis: 'redis://queue:6379', threads: 2, onEvent: (e) => console.log(e.type) });
+ * const w = await startWorker({ redis: 'redis://queue:6379', storage: ['/mnt/shared'], threads: 2, onEvent: (e) => console.log(e.type) });
  * process.on('SIGTERM', () => void w.close());
  */
 export async function startWorker(o: WorkerOptions): Promise<ScaleWorker> {
+  const storage = await Storage.open(o.storage);
   await checkRedis(o.redis);
   const models = new Map<string, Promise<LoadedModel>>();
   const model = (spec: string) => {
@@ -135,6 +145,10 @@ export async function startWorker(o: WorkerOptions): Promise<ScaleWorker> {
       if (!handler) throw new UnrecoverableError(`unknown job type '${job.name}'`);
       const t0 = Date.now();
       o.onEvent?.({ type: 'start', job: job.id!, label: label(job), attempt: job.attemptsMade + 1 });
+      // A path outside the storage stays outside on every retry.
+      await checkJob(storage, job.name as JobName, job.data).catch((e: Error) => {
+        throw new UnrecoverableError(`refused: ${e.message}`);
+      });
       const r = await handler(job);
       o.onEvent?.({ type: 'done', job: job.id!, label: label(job), frames: r.frames, ms: Date.now() - t0, skipped: r.skipped ?? false });
       return r;
@@ -150,8 +164,11 @@ export async function startWorker(o: WorkerOptions): Promise<ScaleWorker> {
     if (!job) return;
     const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
     o.onEvent?.({ type: 'failed', job: job.id!, label: label(job), reason: err.message, final });
-    // A part that failed for good failed its whole video: its parts will never be joined.
-    if (final && job.name === 'segment') void rm((job.data as SegmentData).work, { recursive: true, force: true });
+    // A part that failed for good failed its whole video: its parts will never be joined. A refused
+    // job's work directory may be anyone's, so it is checked again before anything is removed.
+    if (final && job.name === 'segment') {
+      void storage.checkWork((job.data as Partial<SegmentData>).work).then((work) => rm(work, { recursive: true, force: true }), () => {});
+    }
   });
   worker.on('error', (e) => o.onEvent?.({ type: 'error', message: e.message }));
   await worker.waitUntilReady();

@@ -30,6 +30,7 @@ export function freePort(): Promise<number> {
 }
 
 export interface TestRedis {
+  /** With the password in it when the server has one (`redis://:password@127.0.0.1:port`). */
   readonly url: string;
   /** Stop the server (SIGTERM) and wait for it to exit. */
   stop(): Promise<void>;
@@ -37,13 +38,16 @@ export interface TestRedis {
   start(): Promise<void>;
 }
 
-/** A throwaway redis-server on a free port, in memory only, in `dir`. Stop it in the file's `after` hook. */
-export async function startRedis(dir: string): Promise<TestRedis> {
+/**
+ * A throwaway redis-server on a free port, in memory only, in `dir`, with `requirepass` when a password
+ * is given. Stop it in the file's `after` hook.
+ */
+export async function startRedis(dir: string, o: { readonly password?: string } = {}): Promise<TestRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = () =>
     new Promise<void>((resolve, reject) => {
-      const c = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const c = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...(o.password ? ['--requirepass', o.password] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
       child = c;
       let out = '';
       c.stdout!.on('data', (d) => {
@@ -62,5 +66,5 @@ export async function startRedis(dir: string): Promise<TestRedis> {
     await gone;
   };
   await start();
-  return { url: `redis://127.0.0.1:${port}`, stop, start };
+  return { url: `redis://${o.password ? `:${encodeURIComponent(o.password)}@` : ''}127.0.0.1:${port}`, stop, start };
 }

@@ -29,7 +29,7 @@ let lossless = '';
 
 /** A worker on `queue` with short locks, so a killed worker's job is retaken within seconds. */
 const worker = (queue: string) =>
-  startCli(['worker', '--redis', redis!.url, '--queue', queue, '--threads', '1', '--lock-duration', '4000', '--stalled-interval', '1000']);
+  startCli(['worker', '--redis', redis!.url, '--storage', dir, '--queue', queue, '--threads', '1', '--lock-duration', '4000', '--stalled-interval', '1000']);
 
 function frames(video: string): Buffer[] {
   const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', video, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 1 << 28 });
@@ -90,7 +90,7 @@ test('a 6 s clip in 2 s segments through 2 workers matches `stylecast video`', {
   const workers = [worker('main'), worker('main')];
   await Promise.all(workers.map((w) => w.waitFor(/worker ready/)));
   const out = join(dir, 'out.mp4');
-  const r = await runCli(['submit', clip, '-o', out, '--redis', redis!.url, '--queue', 'main', '--segment-seconds', '2', '--wait']);
+  const r = await runCli(['submit', clip, '-o', out, '--redis', redis!.url, '--storage', dir, '--queue', 'main', '--segment-seconds', '2', '--wait']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /queued (\w+): .*clip\.mp4 -> .*out\.mp4 \(3 segments\)/);
   assert.match(r.stderr, /progress: 3\/3 parts, 180\/180 frames, [\d.]+ fps, ETA 0 s/);
@@ -115,7 +115,7 @@ test('a photo folder becomes jobs of a few photos, each output exactly as `style
   const w = worker('photos');
   await w.waitFor(/worker ready/);
   const out = join(dir, 'styled-photos');
-  const r = await runCli(['submit', photos, '-o', out, '--redis', redis!.url, '--queue', 'photos', '--photos-per-job', '2', '--wait']);
+  const r = await runCli(['submit', photos, '-o', out, '--redis', redis!.url, '--storage', dir, '--queue', 'photos', '--photos-per-job', '2', '--wait']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /\(3 photo jobs\)/);
   const local = join(dir, 'local');
@@ -133,7 +133,7 @@ test('a worker killed (kill -9) mid-segment: another worker retakes the job and 
   const a = worker('kill');
   await a.waitFor(/worker ready/);
   const out = join(dir, 'killed.mp4');
-  const submit = startCli(['submit', clip, '-o', out, '--redis', redis!.url, '--queue', 'kill', '--segment-seconds', '2', '--crf', '0', '--wait']);
+  const submit = startCli(['submit', clip, '-o', out, '--redis', redis!.url, '--storage', dir, '--queue', 'kill', '--segment-seconds', '2', '--crf', '0', '--wait']);
   const [, id] = (await submit.waitFor(/queued (\w+):/))!;
   await a.waitFor(new RegExp(`start ${id}-seg00000`));
   a.child.kill('SIGKILL');
@@ -148,7 +148,7 @@ test('a worker killed (kill -9) mid-segment: another worker retakes the job and 
 test('a corrupt input segment fails its job after the retries; submit --wait exits 1 with the reason', { skip }, async () => {
   const out = join(dir, 'corrupt.mp4');
   // Nothing serves this queue yet: damage a part on "shared storage" before any worker reads it.
-  const submit = startCli(['submit', clip, '-o', out, '--redis', redis!.url, '--queue', 'corrupt', '--segment-seconds', '2', '--attempts', '2', '--wait']);
+  const submit = startCli(['submit', clip, '-o', out, '--redis', redis!.url, '--storage', dir, '--queue', 'corrupt', '--segment-seconds', '2', '--attempts', '2', '--wait']);
   const [, id] = (await submit.waitFor(/queued (\w+):/))!;
   const work = join(dir, `.corrupt.mp4.${id}.parts`);
   writeFileSync(join(work, 'in', 'seg00001.mkv'), Buffer.alloc(4000, 7));
@@ -168,7 +168,7 @@ test('Redis going away and coming back: the worker reconnects and takes new jobs
   await redis!.stop();
   await w.waitFor(/stylecast worker: .*\(retrying\)/);
   await redis!.start();
-  const r = await runCli(['submit', join(dir, 'photos'), '-o', join(dir, 'after-restart'), '--redis', redis!.url, '--queue', 'restart', '--wait']);
+  const r = await runCli(['submit', join(dir, 'photos'), '-o', join(dir, 'after-restart'), '--redis', redis!.url, '--storage', dir, '--queue', 'restart', '--wait']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(w.output(), /done \w+-photos00000 photos 1 of 1 .*: 5 frames/);
   assert.equal(w.child.exitCode, null, 'the worker is still running');

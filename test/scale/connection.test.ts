@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { checkRedis, redisOptions } from '../../src/scale/connection.js';
+import { checkRedis, redactUrl, redisOptions } from '../../src/scale/connection.js';
 import { runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/redis.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -13,6 +13,8 @@ test('Redis URLs become connection options; malformed ones are one clear error',
   assert.deepEqual(redisOptions('rediss://h'), { host: 'h', port: 6379, tls: {}, maxRetriesPerRequest: null });
   assert.throws(() => redisOptions('localhost:6379'), /bad Redis URL 'localhost:6379': expected redis:\/\/host:port\[\/db\]/);
   assert.throws(() => redisOptions('redis://h/queue'), /the path must be a database number/);
+  assert.equal(redactUrl('redis://:p%40ss@queue.internal:6380/2'), 'redis://:***@queue.internal:6380/2');
+  assert.equal(redactUrl('redis://queue.internal'), 'redis://queue.internal');
 });
 
 test('an unreachable Redis is one error line, for the library and every command', async () => {
@@ -20,7 +22,7 @@ test('an unreachable Redis is one error line, for the library and every command'
   await assert.rejects(checkRedis(url), new RegExp(`cannot reach Redis at ${url} \\(ECONNREFUSED\\)`));
   const dir = tempDir();
   const clip = makeClip(dir, 'clip.mp4', { width: 32, height: 24, seconds: 1 });
-  const commands = [['submit', clip, '-o', join(dir, 'out.mp4')], ['jobs'], ['worker']];
+  const commands = [['submit', clip, '-o', join(dir, 'out.mp4'), '--storage', dir], ['jobs'], ['worker', '--storage', dir]];
   const results = await Promise.all(commands.map((args) => runCli([...args, '--redis', url])));
   for (const [k, r] of results.entries()) {
     assert.equal(r.code, 1, commands[k]![0]);
@@ -34,8 +36,8 @@ test('submit refuses an unknown model and a non-video input before touching Redi
   const clip = makeClip(dir, 'clip.mp4', { width: 32, height: 24, seconds: 1 });
   const url = `redis://127.0.0.1:${await freePort()}`;
   const [bad, raw] = await Promise.all([
-    runCli(['submit', clip, '-o', join(dir, 'out.mp4'), '-m', 'no_such_style', '--redis', url]),
-    runCli(['submit', clip, '-o', join(dir, 'out.rgb'), '--redis', url]),
+    runCli(['submit', clip, '-o', join(dir, 'out.mp4'), '-m', 'no_such_style', '--redis', url, '--storage', dir]),
+    runCli(['submit', clip, '-o', join(dir, 'out.rgb'), '--redis', url, '--storage', dir]),
   ]);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /^stylecast: .*no_such_style.*\n$/);
