@@ -197,6 +197,70 @@ export async function evaluate(o: EvalOptions, onEvent: (e: EvalEvent) => void =
   // Before any work of ours: what else was using the machine (later samples would count our own threads).
   const load = loadavg().map((v) => Math.round(v * 100) / 100) as [number, number, number];
   const machine = machineInfo();
+  const r = resolveEval(o);
+  const notes: string[] = [];
+  const note = (message: string) => {
+    notes.push(message);
+    onEvent({ type: 'note', message });
+  };
+
+  const files = await photoList(o.photos, o.limit);
+  const models = await Promise.all(o.models.map((m) => loadModel(m, r.store)));
+  const reference = chooseReference(models, o.reference);
+  const refModel = reference ? await loadModel(reference.spec, r.store) : undefined;
+  if (!reference) note('no reference: pass --reference <teacher> (or evaluate students whose provenance names a registered teacher) for PSNR, SSIM and ratios');
+  const { meter, style } = await openMeter(o, r, reference?.spec, models, note);
+
+  const entries: Entry[] = [];
+  try {
+    const specs = [...o.models.map((spec, i) => ({ spec, role: 'model' as const, model: models[i]! })), ...(refModel ? [{ spec: reference!.spec, role: 'reference' as const, model: refModel }] : [])];
+    // The user's path (Stylizer), its outputs taken before rounding for the metrics; the timing runs
+    // its session alone on a padded input, as it always has (padding and 8-bit copies are not the network's time).
+    for (const s of specs) entries.push({ ...s, stylizer: await Stylizer.create(s.model, { threads: r.threads, shared: false }) });
+    onEvent({ type: 'start', photos: files.length, models: o.models.length, losses: !!meter });
+    const { sums, timingInputs } = await measurePhotos(entries, files, r, meter, onEvent);
+
+    const peakOpts = o.peak === false ? undefined : { ...o.peak, threads: r.threads };
+    onEvent({ type: 'peak', when: 'before' });
+    const before = peakOpts ? await measureMatmulPeak(peakOpts) : undefined;
+    const times = await timeAlternating(entries, timingInputs, r.trials, r.warmup, (trial) => onEvent({ type: 'trial', trial, trials: r.trials }));
+    onEvent({ type: 'peak', when: 'after' });
+    const after = peakOpts ? await measureMatmulPeak(peakOpts) : undefined;
+
+    return {
+      command: o.command ?? null,
+      photos: { dir: o.photos, files },
+      width: r.width,
+      height: r.height,
+      trials: r.trials,
+      warmup: r.warmup,
+      threads: r.threads,
+      machine,
+      loadavg: load,
+      peak: before && after ? { n: before.n, before: before.gflops, after: after.gflops } : null,
+      reference,
+      style,
+      notes,
+      rows: toRows(entries, sums, times, timingInputs, Boolean(meter)),
+    };
+  } finally {
+    for (const e of entries) await e.stylizer.release();
+    await meter?.release();
+  }
+}
+
+interface ResolvedEval {
+  readonly width: number;
+  readonly height: number;
+  readonly trials: number;
+  readonly warmup: number;
+  readonly threads: number;
+  readonly styleSide: number;
+  readonly store: StoreOptions;
+}
+
+/** Option errors first, then every default. */
+function resolveEval(o: EvalOptions): ResolvedEval {
   const width = o.width ?? 640;
   const height = o.height ?? 480;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < MIN_SIDE || height < MIN_SIDE) {
@@ -208,124 +272,83 @@ export async function evaluate(o: EvalOptions, onEvent: (e: EvalEvent) => void =
   checkInt(o.threads, '--threads');
   checkInt(o.styleSize, '--style-size');
   if (!o.models.length) throw new Error('no model to evaluate; pass --model <name|file.onnx>');
-  const trials = o.trials ?? 100;
-  const warmup = o.warmup ?? 3;
-  const threads = o.threads ?? cpus().length;
-  const styleSide = o.styleSize ?? 512;
-  const store = o.store ?? defaultStore();
-  const notes: string[] = [];
-  const note = (message: string) => {
-    notes.push(message);
-    onEvent({ type: 'note', message });
-  };
+  return { width, height, trials: o.trials ?? 100, warmup: o.warmup ?? 3, threads: o.threads ?? cpus().length, styleSide: o.styleSize ?? 512, store: o.store ?? defaultStore() };
+}
 
-  const files = await photoList(o.photos, o.limit);
-  const models = await Promise.all(o.models.map((m) => loadModel(m, store)));
-  const reference = chooseReference(models, o.reference);
-  const refModel = reference ? await loadModel(reference.spec, store) : undefined;
-  if (!reference) note('no reference: pass --reference <teacher> (or evaluate students whose provenance names a registered teacher) for PSNR, SSIM and ratios');
-
-  // Losses: an explicit --style must work (its errors are the user's to fix); an implied one may be missing.
-  const styleChoice = await chooseStyleImage(o, reference?.spec, models, store);
-  if (styleChoice.note) note(styleChoice.note);
-  let meter: LossMeter | undefined;
-  let style: EvalReport['style'] = null;
-  if (styleChoice.path) {
-    try {
-      const vgg = typeof o.vgg === 'object' ? o.vgg : await loadVgg(o.vgg ?? 'vgg19-block1-3', undefined, store);
-      const tensor = await readStyleTensor(styleChoice.path, styleSide);
-      meter = await LossMeter.create({ vgg, style: tensor, width, height, threads });
-      style = { image: styleChoice.path, side: styleSide, width: tensor.dims[3]!, height: tensor.dims[2]! };
-    } catch (e) {
-      if (o.style) throw e;
-      note(`content and style losses omitted: ${(e as Error).message}`);
-    }
-  }
-
-  const entries: Entry[] = [];
-  const sums = new Map<Entry, { psnr: number[]; ssim: number[]; losses: PerceptualLosses[] }>();
+/** The loss meter: an explicit --style must work (its errors are the user's to fix); an implied one may be missing. */
+async function openMeter(o: EvalOptions, r: ResolvedEval, reference: string | undefined, models: readonly LoadedModel[], note: (m: string) => void): Promise<{ meter?: LossMeter; style: EvalReport['style'] }> {
+  const choice = await chooseStyleImage(o, reference, models, r.store);
+  if (choice.note) note(choice.note);
+  if (!choice.path) return { style: null };
   try {
-    const specs = [...o.models.map((spec, i) => ({ spec, role: 'model' as const, model: models[i]! })), ...(refModel ? [{ spec: reference!.spec, role: 'reference' as const, model: refModel }] : [])];
-    // The user's path (Stylizer), its outputs taken before rounding for the metrics; the timing runs
-    // its session alone on a padded input, as it always has (padding and 8-bit copies are not the network's time).
-    for (const s of specs) entries.push({ ...s, stylizer: await Stylizer.create(s.model, { threads, shared: false }) });
-    for (const e of entries) sums.set(e, { psnr: [], ssim: [], losses: [] });
-    onEvent({ type: 'start', photos: files.length, models: o.models.length, losses: !!meter });
-
-    let timingInputs: Tensor[] = [];
-    for (const [index, file] of files.entries()) {
-      onEvent({ type: 'photo', index, total: files.length, file });
-      const photo = await loadPhoto(file, width, height);
-      const x = imagesToTensor([photo]).data;
-      if (index === 0) timingInputs = entries.map((e) => imagesToTensor([photo], e.model.stride, e.model.minSide));
-      const outputs: Float32Array[] = [];
-      for (const e of entries) outputs.push(await e.stylizer.stylizeFloat(photo));
-      const ref = refModel ? outputs[outputs.length - 1]! : undefined;
-      for (const [i, e] of entries.entries()) {
-        const s = sums.get(e)!;
-        if (ref && e.role === 'model') {
-          s.psnr.push(psnr(outputs[i]!, ref));
-          s.ssim.push(ssim(outputs[i]!, ref, width, height));
-        }
-        if (meter) s.losses.push(await meter.measure(outputs[i]!, x));
-      }
-    }
-
-    const peakOpts = o.peak === false ? undefined : { ...o.peak, threads };
-    onEvent({ type: 'peak', when: 'before' });
-    const before = peakOpts ? await measureMatmulPeak(peakOpts) : undefined;
-    const times = await timeAlternating(entries, timingInputs, trials, warmup, (trial) => onEvent({ type: 'trial', trial, trials }));
-    onEvent({ type: 'peak', when: 'after' });
-    const after = peakOpts ? await measureMatmulPeak(peakOpts) : undefined;
-
-    const refIndex = refModel ? entries.length - 1 : -1;
-    const refTime = refIndex >= 0 ? times[refIndex]!.median : undefined;
-    const refLoss = refIndex >= 0 && meter ? sums.get(entries[refIndex]!)!.losses : undefined;
-    const refContent = refLoss ? mean(refLoss.map((l) => l.content)) : undefined;
-    const refStyle = refLoss ? mean(refLoss.map((l) => l.style)) : undefined;
-    const rows = entries.map((e, i): EvalRow => {
-      const s = sums.get(e)!;
-      const [, , H, W] = timingInputs[i]!.dims as [number, number, number, number];
-      const cost = e.model.kind === 'transformer' ? countCost(e.model.config, H, W) : { params: null, macs: null };
-      const content = meter ? mean(s.losses.map((l) => l.content)) : null;
-      const styleLoss = meter ? mean(s.losses.map((l) => l.style)) : null;
-      return {
-        spec: e.spec,
-        name: e.model.info.name,
-        role: e.role,
-        params: cost.params,
-        macs: cost.macs,
-        time: times[i]!,
-        fps: 1000 / times[i]!.median,
-        timeRatio: refTime ? times[i]!.median / refTime : null,
-        psnr: s.psnr.length ? mean(s.psnr) : null,
-        ssim: s.ssim.length ? mean(s.ssim) : null,
-        content,
-        style: styleLoss,
-        contentRatio: content !== null && refContent ? content / refContent : null,
-        styleRatio: styleLoss !== null && refStyle ? styleLoss / refStyle : null,
-      };
-    });
-    return {
-      command: o.command ?? null,
-      photos: { dir: o.photos, files },
-      width,
-      height,
-      trials,
-      warmup,
-      threads,
-      machine,
-      loadavg: load,
-      peak: before && after ? { n: before.n, before: before.gflops, after: after.gflops } : null,
-      reference,
-      style,
-      notes,
-      rows,
-    };
-  } finally {
-    for (const e of entries) await e.stylizer.release();
-    await meter?.release();
+    const vgg = typeof o.vgg === 'object' ? o.vgg : await loadVgg(o.vgg ?? 'vgg19-block1-3', undefined, r.store);
+    const tensor = await readStyleTensor(choice.path, r.styleSide);
+    const meter = await LossMeter.create({ vgg, style: tensor, width: r.width, height: r.height, threads: r.threads });
+    return { meter, style: { image: choice.path, side: r.styleSide, width: tensor.dims[3]!, height: tensor.dims[2]! } };
+  } catch (e) {
+    if (o.style) throw e;
+    note(`content and style losses omitted: ${(e as Error).message}`);
+    return { style: null };
   }
+}
+
+type Sums = Map<Entry, { psnr: number[]; ssim: number[]; losses: PerceptualLosses[] }>;
+
+/** Every model on every photo: PSNR/SSIM against the reference's output and the perceptual losses. */
+async function measurePhotos(entries: readonly Entry[], files: readonly string[], r: ResolvedEval, meter: LossMeter | undefined, onEvent: (e: EvalEvent) => void): Promise<{ sums: Sums; timingInputs: Tensor[] }> {
+  const sums: Sums = new Map(entries.map((e) => [e, { psnr: [], ssim: [], losses: [] }]));
+  const hasRef = entries.some((e) => e.role === 'reference');
+  let timingInputs: Tensor[] = [];
+  for (const [index, file] of files.entries()) {
+    onEvent({ type: 'photo', index, total: files.length, file });
+    const photo = await loadPhoto(file, r.width, r.height);
+    const x = imagesToTensor([photo]).data;
+    if (index === 0) timingInputs = entries.map((e) => imagesToTensor([photo], e.model.stride, e.model.minSide));
+    const outputs: Float32Array[] = [];
+    for (const e of entries) outputs.push(await e.stylizer.stylizeFloat(photo));
+    const ref = hasRef ? outputs[outputs.length - 1]! : undefined;
+    for (const [i, e] of entries.entries()) {
+      const s = sums.get(e)!;
+      if (ref && e.role === 'model') {
+        s.psnr.push(psnr(outputs[i]!, ref));
+        s.ssim.push(ssim(outputs[i]!, ref, r.width, r.height));
+      }
+      if (meter) s.losses.push(await meter.measure(outputs[i]!, x));
+    }
+  }
+  return { sums, timingInputs };
+}
+
+/** One row per model and the reference (last), with ratios to the reference. */
+function toRows(entries: readonly Entry[], sums: Sums, times: readonly Summary[], timingInputs: readonly Tensor[], losses: boolean): EvalRow[] {
+  const refIndex = entries.findIndex((e) => e.role === 'reference');
+  const refTime = refIndex >= 0 ? times[refIndex]!.median : undefined;
+  const refLoss = refIndex >= 0 && losses ? sums.get(entries[refIndex]!)!.losses : undefined;
+  const refContent = refLoss ? mean(refLoss.map((l) => l.content)) : undefined;
+  const refStyle = refLoss ? mean(refLoss.map((l) => l.style)) : undefined;
+  return entries.map((e, i): EvalRow => {
+    const s = sums.get(e)!;
+    const [, , H, W] = timingInputs[i]!.dims as [number, number, number, number];
+    const cost = e.model.kind === 'transformer' ? countCost(e.model.config, H, W) : { params: null, macs: null };
+    const content = losses ? mean(s.losses.map((l) => l.content)) : null;
+    const styleLoss = losses ? mean(s.losses.map((l) => l.style)) : null;
+    return {
+      spec: e.spec,
+      name: e.model.info.name,
+      role: e.role,
+      params: cost.params,
+      macs: cost.macs,
+      time: times[i]!,
+      fps: 1000 / times[i]!.median,
+      timeRatio: refTime ? times[i]!.median / refTime : null,
+      psnr: s.psnr.length ? mean(s.psnr) : null,
+      ssim: s.ssim.length ? mean(s.ssim) : null,
+      content,
+      style: styleLoss,
+      contentRatio: content !== null && refContent ? content / refContent : null,
+      styleRatio: styleLoss !== null && refStyle ? styleLoss / refStyle : null,
+    };
+  });
 }
 
 const dash = '—';
