@@ -66,13 +66,24 @@ const importBuild = (b: Backend): Promise<OrtModule> => {
   return b === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web/wasm');
 };
 
+/**
+ * In one of onnxruntime-web's WASM threads that loaded the inference worker's own file (a bundler
+ * inlined onnxruntime-web into it, as Vite's default worker format does): evaluate the WASM build,
+ * whose module code starts the thread. Elsewhere the thread loads that build's own file directly.
+ */
+export function startWasmThread(): void {
+  void importBuild('wasm');
+}
+
 export function loadOrt(backend: Backend): Promise<OrtModule> {
   let m = modules.get(backend);
   if (!m) {
     m = importBuild(backend).then(
       (ort) => {
         if (env.wasmPaths) ort.env.wasm.wasmPaths = env.wasmPaths;
-        ort.env.wasm.numThreads = wasmThreads();
+        // WebGPU runs the network on the GPU. Its build stays on one CPU thread so that only the WASM
+        // build ever starts WASM threads, which a worker bundled as one file must start itself (startWasmThread).
+        ort.env.wasm.numThreads = backend === 'wasm' ? wasmThreads() : 1;
         // Runs already happen off the page's main thread where it matters (the live loop's worker).
         ort.env.wasm.proxy = false;
         return ort;
