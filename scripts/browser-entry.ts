@@ -1,5 +1,5 @@
 /**
- * Builds the package's browser entry (`stylecast/web`): src/web bundled into dist/browser/ as minified
+ * Builds the package's browser entry (`stylecast-nst/web`): src/web bundled into dist/browser/ as minified
  * ESM, with onnxruntime-web left as a bare import for the page's bundler or import map. The types come
  * from tsc (dist/web/*.d.ts). Two levels under the package root, like src/web, so the built-in models
  * resolve as `../../models/<name>.onnx` from both.

@@ -15,7 +15,7 @@ type OrtModule = typeof Ort;
  * Settings read when onnxruntime-web is first loaded (set them before the first model runs).
  *
  * @example
- * import { env } from 'stylecast/web';
+ * import { env } from 'stylecast-nst/web';
  * env.wasmPaths = 'https://example.com/ort/'; // where ort-wasm-simd-threaded*.wasm are served
  */
 export interface WebEnv {
@@ -90,7 +90,10 @@ export function loadOrt(backend: Backend): Promise<OrtModule> {
       },
       (e: Error) => {
         modules.delete(backend);
-        throw new BackendUnavailableError(`cannot load onnxruntime-web's ${backend} build '${ORT_SPECIFIERS[backend]}' (${e.message}); install onnxruntime-web or map it in the page's import map`);
+        // onnxruntime-web is an optional peer dependency (Node users never need it): say how to get it.
+        throw new BackendUnavailableError(
+          `cannot load onnxruntime-web's ${backend} build '${ORT_SPECIFIERS[backend]}' (${e.message}): run \`npm install onnxruntime-web\` (and, without a bundler, map '${ORT_SPECIFIERS[backend]}' in the page's import map)`,
+        );
       },
     );
     modules.set(backend, m);

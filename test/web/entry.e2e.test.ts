@@ -1,5 +1,5 @@
 /**
- * The published browser entry (`stylecast/web`, built into dist/browser/) in headless Chromium, imported
+ * The published browser entry (`stylecast-nst/web`, built into dist/browser/) in headless Chromium, imported
  * through the import map of the minimal example page (examples/page/) on a plain static server: still
  * images match onnxruntime-node, the live loop runs from a fake camera and stops cleanly, style
  * switches do not leak, and every failure reaches the page as its typed exception.
@@ -193,7 +193,7 @@ test('every failure reaches the page as its typed exception', { skip, timeout: 1
         return e instanceof type && e instanceof sc.StylecastError ? `${(e as Error).name}: ${(e as Error).message}` : `wrong error ${String(e)}`;
       }
     };
-    const good = new Uint8Array(await (await fetch('/node_modules/stylecast/models/candy_rt.onnx')).arrayBuffer());
+    const good = new Uint8Array(await (await fetch('/node_modules/stylecast-nst/models/candy_rt.onnx')).arrayBuffer());
     const live = new sc.LiveStylizer(document.createElement('canvas'), { size: { width: 160, height: 120 } });
     const gpuLive = new sc.LiveStylizer(document.createElement('canvas'), { backend: 'webgpu' });
     const lost = new Promise<string>((ok) => live.addEventListener('error', (e) => ok(e.detail instanceof sc.CameraLostError ? `${e.detail.name}: ${e.detail.message}` : String(e.detail))));
