@@ -16,6 +16,7 @@ export {
   ModelNotFoundError,
   NoCameraError,
   StylecastError,
+  WorkerFailedError,
   type StylecastErrorCode,
 } from './errors.js';
 export { LiveStylizer, type LiveEvents, type LiveFrame, type LiveOptions, type LiveStats, type StyleInfo } from './live.js';

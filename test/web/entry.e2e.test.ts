@@ -230,6 +230,48 @@ test('every failure reaches the page as its typed exception', { skip, timeout: 1
   assert.equal(r.sessions, 0, 'failed loads leave no session behind');
 });
 
+test('a worker that cannot load, throws or dies rejects the pending call with WorkerFailedError', { skip, timeout: 120_000 }, async () => {
+  const p = await browser.newPage();
+  // The worker's script as served: missing, throwing while it loads, or dying on its first message.
+  const scripts: (string | undefined)[] = [
+    undefined,
+    "throw new Error('broken at load');",
+    "self.onmessage = () => setTimeout(() => { throw new Error('died mid-call'); });",
+  ];
+  let script: string | undefined;
+  await p.route('**/dist/browser/worker.js', (r) => (script === undefined ? r.fulfill({ status: 404 }) : r.fulfill({ contentType: 'text/javascript', body: script })));
+  try {
+    await openExample(p, server.url);
+    const results: { stylizer: string; live: string; event: string }[] = [];
+    for (const s of scripts) {
+      script = s;
+      results.push(
+        await p.evaluate(async () => {
+          const { sc } = window as unknown as Win;
+          const good = new Uint8Array(await (await fetch('/node_modules/stylecast-nst/models/candy_rt.onnx')).arrayBuffer());
+          const describe = (e: unknown) => (e instanceof sc.WorkerFailedError && e.code === 'worker-failed' ? `${e.name}: ${e.message}` : `wrong error ${String(e)}`);
+          const model = await sc.loadModel(good);
+          const stylizer = await sc.Stylizer.create(model).then(() => 'created', describe);
+          const live = new sc.LiveStylizer(document.createElement('canvas'));
+          const event = new Promise<string>((ok) => live.addEventListener('error', (e) => ok(describe(e.detail))));
+          const setStyle = await live.setStyle(good).then(() => 'loaded', describe);
+          return { stylizer, live: setStyle, event: await event };
+        }),
+      );
+    }
+    const [missing, throwing, dying] = results;
+    assert.match(missing!.stylizer, /^WorkerFailedError: the inference worker could not be loaded/);
+    assert.match(throwing!.stylizer, /^WorkerFailedError: the inference worker failed: Uncaught Error: broken at load/);
+    assert.match(dying!.stylizer, /^WorkerFailedError: the inference worker failed: Uncaught Error: died mid-call/);
+    for (const r of results) {
+      assert.equal(r.live, r.stylizer, 'the live loop rejects the same way');
+      assert.equal(r.event, r.stylizer, "and tells its 'error' listeners");
+    }
+  } finally {
+    await p.close();
+  }
+});
+
 async function startOnFreshBrowser(opts: Parameters<typeof launchChromium>[0]): Promise<string> {
   const b = await launchChromium(opts);
   try {
