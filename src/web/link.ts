@@ -5,6 +5,7 @@
  */
 import { WorkerFailedError } from './errors.js';
 import type { FromWorker, ToWorker } from './protocol.js';
+import { preBundledHint } from './vite-dev.js';
 
 /** What a waiting request makes of a reply: not its reply (undefined), its value, or its error. */
 export type Pick<T> = (msg: FromWorker) => { value: T } | { error: Error } | undefined;
@@ -34,7 +35,7 @@ export class WorkerLink {
       ev.preventDefault();
       // A script that fails to load fires a plain Event: no message, no file.
       const where = ev.filename ? ` (${ev.filename}:${ev.lineno})` : '';
-      this.fail(ev.message ? `the inference worker failed: ${ev.message}${where}` : 'the inference worker could not be loaded (its script failed to fetch or to evaluate)');
+      this.fail(ev.message ? `the inference worker failed: ${ev.message}${where}` : `the inference worker could not be loaded (its script failed to fetch or to evaluate)${preBundledHint()}`);
     };
     this.worker.onmessageerror = () => this.fail('a message from the inference worker could not be read');
   }
