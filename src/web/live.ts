@@ -10,9 +10,9 @@ import { openCamera } from './camera.js';
 import { CameraLostError, fromWire, type WorkerFailedError } from './errors.js';
 import { WorkerLink } from './link.js';
 import type { ModelSource } from './model.js';
+import { ortSettings } from './ort.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { Ema, planFrame, RateMeter, type FrameSize } from './stats.js';
-import { ortSettings } from './stylizer.js';
 
 export interface LiveOptions {
   /** Size frames are stylized (and shown) at; other camera sizes are centre-cropped and scaled. Defaults to 640x480. */

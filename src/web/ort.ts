@@ -7,6 +7,7 @@ import type * as Ort from 'onnxruntime-web';
 import type { DType, Tensor } from '../graph/tensor.js';
 import type { Feeds, Fetches, Session } from '../runtime/session.js';
 import type { Backend } from './backend.js';
+import type { ToWorker } from './protocol.js';
 import { BackendUnavailableError } from './errors.js';
 
 type OrtModule = typeof Ort;
@@ -49,6 +50,16 @@ export function importMappedOrt(): Partial<Record<Backend, string>> {
     }
   }
   return urls;
+}
+
+/** The page's onnxruntime-web settings for a worker, which sees neither its import map nor `env`. */
+export function ortSettings(): Pick<Extract<ToWorker, { type: 'load' }>, 'ortUrls' | 'wasmPaths' | 'threads'> {
+  const base = (globalThis as { document?: { baseURI: string } }).document?.baseURI;
+  return {
+    ortUrls: importMappedOrt(),
+    ...(env.wasmPaths ? { wasmPaths: new URL(env.wasmPaths, base).href } : {}),
+    ...(env.threads !== undefined ? { threads: env.threads } : {}),
+  };
 }
 
 function wasmThreads(): number {

@@ -14,7 +14,7 @@ export class ThreadStylizer {
   private readonly body: SessionStylizer<WebSession>;
 
   private constructor(
-    readonly model: LoadedModel,
+    model: LoadedModel,
     private readonly session: WebSession,
   ) {
     // One frame per call; the session runs one call at a time anyway.

@@ -2,23 +2,13 @@ import type { LoadedModel } from '../models/codec.js';
 import type { Backend, BackendRequest } from './backend.js';
 import { fromWire } from './errors.js';
 import { WorkerLink } from './link.js';
-import { env, importMappedOrt } from './ort.js';
+import { ortSettings } from './ort.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { toImageData, type ImageSource } from './source.js';
 
 export interface StylizerOptions {
   /** 'auto' (default): WebGPU on a real GPU, else WASM (threaded on a cross-origin isolated page). */
   readonly backend?: BackendRequest;
-}
-
-/** The page's onnxruntime-web settings for a worker, which sees neither its import map nor `env`. */
-export function ortSettings(): Pick<Extract<ToWorker, { type: 'load' }>, 'ortUrls' | 'wasmPaths' | 'threads'> {
-  const base = (globalThis as { document?: { baseURI: string } }).document?.baseURI;
-  return {
-    ortUrls: importMappedOrt(),
-    ...(env.wasmPaths ? { wasmPaths: new URL(env.wasmPaths, base).href } : {}),
-    ...(env.threads !== undefined ? { threads: env.threads } : {}),
-  };
 }
 
 /**
