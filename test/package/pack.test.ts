@@ -79,6 +79,8 @@ test('the tarball holds what a user runs and nothing else', () => {
   }
   const stray = paths.filter((p) => /^(test|bench|docs|src|scripts|web|models\/ablation|models\/logs|examples\/(page|vite))\/|\.map$/.test(p));
   assert.deepEqual(stray, [], 'no tests, benches, docs, sources, source maps or training logs');
+  // Pages get src/web from dist/browser; tsc's copy would only be a second, unbundled one.
+  assert.deepEqual(paths.filter((p) => /^dist\/web\/.*\.js$/.test(p)), [], 'dist/web has types only');
   assert.ok(packed.entryCount < 400, `${packed.entryCount} files`);
   assert.ok(packed.size < 3.5e6, `${(packed.size / 1e6).toFixed(2)} MB`);
   const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as Record<string, Record<string, unknown>>;
@@ -97,6 +99,13 @@ test('the installed command runs: --help, and a stylize of the example photo', a
   await run(bin, ['stylize', join(installed, 'examples/webcam.jpg'), '-o', out], { cwd: project, env });
   const meta = await sharp(out).metadata();
   assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 640, 480]);
+});
+
+test('Node code never imports onnxruntime-web (an optional peer only pages need)', () => {
+  const nodeFiles = packed.files.map((f) => f.path).filter((p) => /^dist\/(?!browser\/).*\.js$/.test(p));
+  assert.ok(nodeFiles.length > 50);
+  const importing = nodeFiles.filter((p) => /(from\s*|import\(\s*)['"]onnxruntime-web/.test(readFileSync(join(installed, p), 'utf8')));
+  assert.deepEqual(importing, []);
 });
 
 test('the installed library imports in Node and stylizes', async () => {
