@@ -272,6 +272,24 @@ test('a worker that cannot load, throws or dies rejects the pending call with Wo
   }
 });
 
+test('without onnxruntime-web installed, the error names the install command', { skip, timeout: 60_000 }, async () => {
+  const p = await browser.newPage();
+  await p.route('**/node_modules/onnxruntime-web/**', (r) => r.fulfill({ status: 404 }));
+  try {
+    await openExample(p, server.url);
+    const message = await p.evaluate(async () => {
+      const { sc } = window as unknown as Win;
+      return sc.Stylizer.create(await sc.loadModel('candy_rt')).then(
+        () => 'created',
+        (e: unknown) => (e instanceof sc.BackendUnavailableError ? `${e.name}: ${e.message}` : `wrong error ${String(e)}`),
+      );
+    });
+    assert.match(message, /^BackendUnavailableError: cannot load onnxruntime-web's wasm build 'onnxruntime-web\/wasm' .*: run `npm install onnxruntime-web`/);
+  } finally {
+    await p.close();
+  }
+});
+
 async function startOnFreshBrowser(opts: Parameters<typeof launchChromium>[0]): Promise<string> {
   const b = await launchChromium(opts);
   try {
