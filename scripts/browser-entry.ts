@@ -1,5 +1,5 @@
 /**
- * Builds the package's browser entry (`stylecast/web`): src/web bundled into dist/browser/ as minified
+ * Builds the package's browser entry (`stylecast-nst/web`): src/web bundled into dist/browser/ as minified
  * ESM, with onnxruntime-web left as a bare import for the page's bundler or import map. The types come
  * from tsc (dist/web/*.d.ts). Two levels under the package root, like src/web, so the built-in models
  * resolve as `../../models/<name>.onnx` from both.
@@ -23,25 +23,31 @@ export async function buildBrowserEntry(outDir = BROWSER_DIST): Promise<EntrySiz
     throw new Error('building the browser entry needs rolldown (a dev dependency): run npm install');
   });
   await rm(outDir, { recursive: true, force: true });
+  // Two builds, so the worker shares no chunk with the page's entry: a bundler that re-bundles the
+  // package (Vite's default 'iife' worker format cannot split chunks) gets one self-contained file.
+  for (const name of ['index', 'worker']) await buildOne(build, { [name]: join(REPO_ROOT, `src/web/${name}.ts`) }, outDir);
+  return entrySize(outDir);
+}
+
+async function buildOne(build: typeof import('rolldown').build, input: Record<string, string>, outDir: string): Promise<void> {
   await build({
-    input: { index: join(REPO_ROOT, 'src/web/index.ts'), worker: join(REPO_ROOT, 'src/web/worker.ts') },
+    input,
     platform: 'browser',
     external: /^onnxruntime-web(\/|$)/,
     logLevel: 'warn',
     plugins: [
       {
-        // The live loop names its worker by source file; in the bundle it is the 'worker' entry.
+        // The link names its worker by source file; in the bundle it is the 'worker' entry.
         name: 'stylecast-worker-url',
         transform(code, id) {
-          if (!id.endsWith('/src/web/live.ts')) return null;
-          if (!code.includes("new URL('./worker.ts', import.meta.url)")) throw new Error('live.ts no longer creates its worker from ./worker.ts');
+          if (!id.endsWith('/src/web/link.ts')) return null;
+          if (!code.includes("new URL('./worker.ts', import.meta.url)")) throw new Error('link.ts no longer creates its worker from ./worker.ts');
           return code.replace("new URL('./worker.ts', import.meta.url)", "new URL('./worker.js', import.meta.url)");
         },
       },
     ],
     output: { dir: outDir, format: 'esm', minify: true, entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
   });
-  return entrySize(outDir);
 }
 
 export async function entrySize(dir = BROWSER_DIST): Promise<EntrySize> {

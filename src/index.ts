@@ -2,7 +2,7 @@
  * stylecast: real-time feed-forward neural style transfer on onnxruntime.
  *
  * @example
- * import { loadModel, Stylizer, readImage, writeImage } from 'stylecast';
+ * import { loadModel, Stylizer, readImage, writeImage } from 'stylecast-nst';
  * const stylizer = await Stylizer.create(await loadModel('candy'));
  * await writeImage('out.jpg', await stylizer.stylize(await readImage('photo.jpg')));
  */

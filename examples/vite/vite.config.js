@@ -2,11 +2,9 @@
 const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
 export default {
-  // The live loop's worker loads onnxruntime-web with a dynamic import: ES module workers split chunks.
-  worker: { format: 'es' },
-  // Keep the dev server's dependency pre-bundling away from stylecast, whose worker and models are
-  // found relative to its own files.
-  optimizeDeps: { exclude: ['stylecast'] },
+  // `vite build` needs nothing else. The dev server's dependency pre-bundling would move stylecast-nst's
+  // files, and its worker and built-in models are found relative to them: keep it out.
+  optimizeDeps: { exclude: ['stylecast-nst'] },
   server: { headers: isolation },
   preview: { headers: isolation },
 };

@@ -2,7 +2,7 @@
  * Typed failures of the browser entry, so a page can tell them apart with `instanceof` (or `code`,
  * which survives the trip from the inference worker) and show its own message.
  */
-export type StylecastErrorCode = 'model-not-found' | 'model-corrupt' | 'no-camera' | 'camera-permission' | 'camera-lost' | 'backend-unavailable';
+export type StylecastErrorCode = 'model-not-found' | 'model-corrupt' | 'no-camera' | 'camera-permission' | 'camera-lost' | 'backend-unavailable' | 'worker-failed';
 
 export abstract class StylecastError extends Error {
   abstract readonly code: StylecastErrorCode;
@@ -44,6 +44,15 @@ export class BackendUnavailableError extends StylecastError {
   override readonly name = 'BackendUnavailableError';
 }
 
+/**
+ * The inference worker could not start (its script failed to load or threw) or died; every call
+ * waiting on it rejects with this, and later calls on the same Stylizer do too.
+ */
+export class WorkerFailedError extends StylecastError {
+  readonly code = 'worker-failed';
+  override readonly name = 'WorkerFailedError';
+}
+
 const BY_CODE: Readonly<Record<StylecastErrorCode, new (message: string) => StylecastError>> = Object.freeze({
   'model-not-found': ModelNotFoundError,
   'model-corrupt': ModelCorruptError,
@@ -51,6 +60,7 @@ const BY_CODE: Readonly<Record<StylecastErrorCode, new (message: string) => Styl
   'camera-permission': CameraPermissionError,
   'camera-lost': CameraLostError,
   'backend-unavailable': BackendUnavailableError,
+  'worker-failed': WorkerFailedError,
 });
 
 /** An error as it crosses postMessage: class instances arrive as plain Errors, so carry the code. */

@@ -1,9 +1,9 @@
 /**
- * stylecast in the browser (`import { ... } from 'stylecast/web'`): the same names as the Node API
+ * stylecast in the browser (`import { ... } from 'stylecast-nst/web'`): the same names as the Node API
  * where the concept is the same (`loadModel`, `Stylizer`, `stylize`), plus a live camera loop.
  *
  * @example
- * import { loadModel, Stylizer } from 'stylecast/web';
+ * import { loadModel, Stylizer } from 'stylecast-nst/web';
  * const stylizer = await Stylizer.create(await loadModel('candy_rt'));
  * await stylizer.stylize(document.querySelector('img'), document.querySelector('canvas'));
  */
@@ -16,6 +16,7 @@ export {
   ModelNotFoundError,
   NoCameraError,
   StylecastError,
+  WorkerFailedError,
   type StylecastErrorCode,
 } from './errors.js';
 export { LiveStylizer, type LiveEvents, type LiveFrame, type LiveOptions, type LiveStats, type StyleInfo } from './live.js';

@@ -7,9 +7,10 @@ import type { LoadedModel } from '../models/codec.js';
 import { Fifo } from '../runtime/fifo.js';
 import type { Backend, BackendRequest } from './backend.js';
 import { openCamera } from './camera.js';
-import { CameraLostError, fromWire } from './errors.js';
+import { CameraLostError, fromWire, type WorkerFailedError } from './errors.js';
+import { WorkerLink } from './link.js';
 import type { ModelSource } from './model.js';
-import { env, importMappedOrt } from './ort.js';
+import { ortSettings } from './ort.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { Ema, planFrame, RateMeter, type FrameSize } from './stats.js';
 
@@ -64,11 +65,9 @@ export interface StyleInfo {
 export interface LiveEvents {
   stats: CustomEvent<LiveStats>;
   frame: CustomEvent<LiveFrame>;
-  /** Camera lost (CameraLostError) or a frame that failed to run. */
+  /** Camera lost (CameraLostError), a frame that failed to run, or the worker died (WorkerFailedError). */
   error: CustomEvent<Error>;
 }
-
-type Pending = { resolve: (i: StyleInfo) => void; reject: (e: Error) => void };
 
 const isLoaded = (m: unknown): m is LoadedModel => typeof m === 'object' && m !== null && 'onnx' in m && 'config' in m;
 
@@ -86,12 +85,10 @@ export class LiveStylizer extends EventTarget {
   private readonly capture: OffscreenCanvas;
   private readonly captureCtx: OffscreenCanvasRenderingContext2D;
   private readonly viewCtx: CanvasRenderingContext2D;
-  private worker: Worker | undefined;
+  private link: WorkerLink | undefined;
   private style: ModelSource | LoadedModel | undefined;
   private styleId = 0;
   private ready: StyleInfo | undefined;
-  private pending = new Map<number, Pending>();
-  private released: (() => void) | undefined;
   private busy = false;
   private seq = 0;
   private source: HTMLVideoElement | undefined;
@@ -154,7 +151,8 @@ export class LiveStylizer extends EventTarget {
 
   /**
    * Load a style (name, URL, bytes or a loaded model) in the worker, replacing the current one; its
-   * session is released first. Rejects with ModelNotFoundError, ModelCorruptError or BackendUnavailableError.
+   * session is released first. Rejects with ModelNotFoundError, ModelCorruptError, BackendUnavailableError
+   * or WorkerFailedError.
    */
   setStyle(model: ModelSource | LoadedModel): Promise<StyleInfo> {
     this.style = model;
@@ -164,19 +162,12 @@ export class LiveStylizer extends EventTarget {
     this.runMs.reset();
     this.cycleMs.reset();
     const source = this.wireSource(model);
-    const base = (globalThis as { document?: { baseURI: string } }).document?.baseURI;
-    const msg: ToWorker = {
-      type: 'load',
-      id,
-      source: source.value,
-      backend: this.backendRequest,
-      ortUrls: importMappedOrt(),
-      ...optional('wasmPaths', env.wasmPaths && new URL(env.wasmPaths, base).href),
-      ...optional('threads', env.threads),
-    };
-    const done = new Promise<StyleInfo>((resolve, reject) => this.pending.set(id, { resolve, reject }));
-    this.ensureWorker().postMessage(msg, source.transfer);
-    return done;
+    const msg: ToWorker = { type: 'load', id, source: source.value, backend: this.backendRequest, ...ortSettings() };
+    return this.ensureLink().request<StyleInfo>(msg, source.transfer, (m) => {
+      if (m.type === 'ready' && m.id === id) return { value: { backend: m.backend, threads: m.threads } };
+      if (m.type === 'load-error' && m.id === id) return { error: fromWire(m.error) };
+      return undefined;
+    });
   }
 
   /**
@@ -211,7 +202,7 @@ export class LiveStylizer extends EventTarget {
     this.captureRate.reset();
     this.lastCameraFrame = 0;
     // Stopped before: bring the style back (its failure reaches the page as an 'error' event).
-    if (!this.worker && this.style !== undefined) this.setStyle(this.style).catch((e: Error) => this.dispatchEvent(new CustomEvent('error', { detail: e })));
+    if (!this.link && this.style !== undefined) this.setStyle(this.style).catch((e: Error) => this.dispatchEvent(new CustomEvent('error', { detail: e })));
     this.statsTimer ??= setInterval(() => this.dispatchEvent(new CustomEvent('stats', { detail: this.stats() })), this.opts.statsInterval ?? 500);
     this.scheduleCapture(video, generation);
   }
@@ -221,18 +212,15 @@ export class LiveStylizer extends EventTarget {
     this.stopCapture();
     clearInterval(this.statsTimer);
     this.statsTimer = undefined;
-    const w = this.worker;
-    if (!w) return;
+    const link = this.link;
+    if (!link) return;
     // The worker releases its session (and GPU buffers) before it goes; a hung worker gets 5 s.
-    const released = new Promise<void>((ok) => (this.released = ok));
-    w.postMessage({ type: 'release' } satisfies ToWorker);
-    await Promise.race([released, new Promise((ok) => setTimeout(ok, 5000))]);
-    w.terminate();
-    this.worker = undefined;
+    const released = link.request<void>({ type: 'release' }, [], (m) => (m.type === 'released' ? { value: undefined } : undefined));
+    await Promise.race([released.catch(() => undefined), new Promise((ok) => setTimeout(ok, 5000))]);
+    link.terminate(new Error('the live loop was stopped'));
+    this.link = undefined;
     this.ready = undefined;
     this.busy = false;
-    for (const p of this.pending.values()) p.reject(new Error('the live loop was stopped'));
-    this.pending.clear();
   }
 
   stats(): LiveStats {
@@ -268,39 +256,34 @@ export class LiveStylizer extends EventTarget {
     return { value: /^[\w-]+$/.test(s) ? s : new URL(s, document.baseURI).href, transfer: [] };
   }
 
-  private ensureWorker(): Worker {
-    if (this.worker) return this.worker;
-    const w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
-    w.onmessage = (ev: MessageEvent<FromWorker>) => this.onWorker(ev.data);
-    w.onerror = (ev) => {
-      ev.preventDefault();
-      const e = new Error(`inference worker failed: ${ev.message || 'it could not start'}`);
-      for (const p of this.pending.values()) p.reject(e);
-      this.pending.clear();
-      this.dispatchEvent(new CustomEvent('error', { detail: e }));
-    };
-    this.worker = w;
-    return w;
+  private ensureLink(): WorkerLink {
+    this.link ??= new WorkerLink(
+      (msg) => this.onWorker(msg),
+      (e) => this.onWorkerFailed(e),
+    );
+    return this.link;
+  }
+
+  /** The worker died: its style is gone; the next setStyle() (or start() after stop()) starts a new one. */
+  private onWorkerFailed(e: WorkerFailedError): void {
+    this.link = undefined;
+    this.ready = undefined;
+    this.busy = false;
+    this.sessions = 0;
+    this.dispatchEvent(new CustomEvent('error', { detail: e }));
   }
 
   private onWorker(msg: FromWorker): void {
     switch (msg.type) {
       case 'ready': {
         this.sessions = msg.sessions;
-        const info = { backend: msg.backend, threads: msg.threads };
-        if (msg.id === this.styleId) this.ready = info;
-        this.settle(msg.id)?.resolve(info);
+        if (msg.id === this.styleId) this.ready = { backend: msg.backend, threads: msg.threads };
         this.pump();
         return;
       }
       case 'load-error':
-        this.sessions = msg.sessions;
-        this.settle(msg.id)?.reject(fromWire(msg.error));
-        return;
       case 'released':
         this.sessions = msg.sessions;
-        this.released?.();
-        this.released = undefined;
         return;
       case 'run-error':
         this.busy = false;
@@ -320,12 +303,6 @@ export class LiveStylizer extends EventTarget {
     }
   }
 
-  private settle(id: number): Pending | undefined {
-    const p = this.pending.get(id);
-    this.pending.delete(id);
-    return p;
-  }
-
   private present(msg: Extract<FromWorker, { type: 'result' }>): void {
     const output = new ImageData(new Uint8ClampedArray(msg.output), msg.width, msg.height);
     const input = new ImageData(new Uint8ClampedArray(msg.input), msg.width, msg.height);
@@ -340,13 +317,13 @@ export class LiveStylizer extends EventTarget {
 
   /** Send the oldest queued frame when the worker is idle: at most one frame in flight. */
   private pump(): void {
-    if (this.busy || !this.ready || !this.worker) return;
+    if (this.busy || !this.ready || !this.link) return;
     const [f] = this.queue.popAvailable(1);
     if (!f) return;
     this.busy = true;
     this.sentAt = performance.now();
     const msg: ToWorker = { type: 'frame', seq: f.seq, width: this.size.width, height: this.size.height, pixels: f.pixels };
-    this.worker.postMessage(msg, [f.pixels]);
+    this.link.post(msg, [f.pixels]);
   }
 
   private scheduleCapture(video: HTMLVideoElement, generation: number): void {
@@ -430,6 +407,3 @@ function bytes(b: Uint8Array): { value: ArrayBuffer; transfer: Transferable[] } 
   const value = b.slice().buffer as ArrayBuffer;
   return { value, transfer: [value] };
 }
-
-const optional = <K extends string, V>(key: K, v: V | undefined | '' | false): { [P in K]?: V } =>
-  (v === undefined || v === '' || v === false ? {} : { [key]: v }) as { [P in K]?: V };

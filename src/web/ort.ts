@@ -7,6 +7,7 @@ import type * as Ort from 'onnxruntime-web';
 import type { DType, Tensor } from '../graph/tensor.js';
 import type { Feeds, Fetches, Session } from '../runtime/session.js';
 import type { Backend } from './backend.js';
+import type { ToWorker } from './protocol.js';
 import { BackendUnavailableError } from './errors.js';
 
 type OrtModule = typeof Ort;
@@ -15,7 +16,7 @@ type OrtModule = typeof Ort;
  * Settings read when onnxruntime-web is first loaded (set them before the first model runs).
  *
  * @example
- * import { env } from 'stylecast/web';
+ * import { env } from 'stylecast-nst/web';
  * env.wasmPaths = 'https://example.com/ort/'; // where ort-wasm-simd-threaded*.wasm are served
  */
 export interface WebEnv {
@@ -51,6 +52,16 @@ export function importMappedOrt(): Partial<Record<Backend, string>> {
   return urls;
 }
 
+/** The page's onnxruntime-web settings for a worker, which sees neither its import map nor `env`. */
+export function ortSettings(): Pick<Extract<ToWorker, { type: 'load' }>, 'ortUrls' | 'wasmPaths' | 'threads'> {
+  const base = (globalThis as { document?: { baseURI: string } }).document?.baseURI;
+  return {
+    ortUrls: importMappedOrt(),
+    ...(env.wasmPaths ? { wasmPaths: new URL(env.wasmPaths, base).href } : {}),
+    ...(env.threads !== undefined ? { threads: env.threads } : {}),
+  };
+}
+
 function wasmThreads(): number {
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   const cores = globalThis.navigator?.hardwareConcurrency || 1;
@@ -66,20 +77,34 @@ const importBuild = (b: Backend): Promise<OrtModule> => {
   return b === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web/wasm');
 };
 
+/**
+ * In one of onnxruntime-web's WASM threads that loaded the inference worker's own file (a bundler
+ * inlined onnxruntime-web into it, as Vite's default worker format does): evaluate the WASM build,
+ * whose module code starts the thread. Elsewhere the thread loads that build's own file directly.
+ */
+export function startWasmThread(): void {
+  void importBuild('wasm');
+}
+
 export function loadOrt(backend: Backend): Promise<OrtModule> {
   let m = modules.get(backend);
   if (!m) {
     m = importBuild(backend).then(
       (ort) => {
         if (env.wasmPaths) ort.env.wasm.wasmPaths = env.wasmPaths;
-        ort.env.wasm.numThreads = wasmThreads();
+        // WebGPU runs the network on the GPU. Its build stays on one CPU thread so that only the WASM
+        // build ever starts WASM threads, which a worker bundled as one file must start itself (startWasmThread).
+        ort.env.wasm.numThreads = backend === 'wasm' ? wasmThreads() : 1;
         // Runs already happen off the page's main thread where it matters (the live loop's worker).
         ort.env.wasm.proxy = false;
         return ort;
       },
       (e: Error) => {
         modules.delete(backend);
-        throw new BackendUnavailableError(`cannot load onnxruntime-web's ${backend} build '${ORT_SPECIFIERS[backend]}' (${e.message}); install onnxruntime-web or map it in the page's import map`);
+        // onnxruntime-web is an optional peer dependency (Node users never need it): say how to get it.
+        throw new BackendUnavailableError(
+          `cannot load onnxruntime-web's ${backend} build '${ORT_SPECIFIERS[backend]}' (${e.message}): run \`npm install onnxruntime-web\` (and, without a bundler, map '${ORT_SPECIFIERS[backend]}' in the page's import map)`,
+        );
       },
     );
     modules.set(backend, m);

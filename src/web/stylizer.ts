@@ -1,8 +1,9 @@
 import type { LoadedModel } from '../models/codec.js';
-import { inferenceOnnx } from '../models/inference.js';
-import { SessionStylizer } from '../runtime/session-stylizer.js';
-import { chooseBackend, type Backend, type BackendRequest } from './backend.js';
-import { createSession, type WebSession } from './ort.js';
+import type { Backend, BackendRequest } from './backend.js';
+import { fromWire } from './errors.js';
+import { WorkerLink } from './link.js';
+import { ortSettings } from './ort.js';
+import type { FromWorker, ToWorker } from './protocol.js';
 import { toImageData, type ImageSource } from './source.js';
 
 export interface StylizerOptions {
@@ -11,42 +12,47 @@ export interface StylizerOptions {
 }
 
 /**
- * Runs a style network in the page, like Node's `Stylizer` (the same body, on an onnxruntime-web
- * session): any size in, the same size out (padding to the network's stride and cropping back happen inside).
+ * Runs a style network like Node's `Stylizer` (the same body, on an onnxruntime-web session in a Web
+ * Worker, so the page stays responsive): any size in, the same size out (padding to the network's
+ * stride and cropping back happen inside). If the worker fails, pending and later calls reject with
+ * WorkerFailedError.
  *
  * @example
  * const stylizer = await Stylizer.create(await loadModel('candy_rt'));
  * const out = await stylizer.stylize(document.querySelector('img'), canvas); // also drawn into canvas
  */
 export class Stylizer {
-  private readonly body: SessionStylizer<WebSession>;
+  private seq = 0;
+  private runMs = 0;
 
   private constructor(
     readonly model: LoadedModel,
-    private readonly session: WebSession,
-  ) {
-    // One frame per call; the session runs one call at a time anyway.
-    this.body = new SessionStylizer(model, session, { batchSize: 1, inFlight: 1 });
-  }
+    private readonly link: WorkerLink,
+    /** The backend chosen ('webgpu' or 'wasm'). */
+    readonly backend: Backend,
+    /** WASM threads in use (0 on WebGPU). */
+    readonly threads: number,
+  ) {}
 
   static async create(model: LoadedModel, opts: StylizerOptions = {}): Promise<Stylizer> {
-    const backend = await chooseBackend(opts.backend ?? 'auto');
-    return new Stylizer(model, await createSession(inferenceOnnx(model), backend));
-  }
-
-  /** The backend chosen ('webgpu' or 'wasm'). */
-  get backend(): Backend {
-    return this.session.backend;
-  }
-
-  /** WASM threads in use (0 on WebGPU). */
-  get threads(): number {
-    return this.session.threads;
+    const link = new WorkerLink();
+    // A copy: the caller keeps its model, and the copy moves to the worker.
+    const bytes = model.onnx.slice().buffer as ArrayBuffer;
+    const msg: ToWorker = { type: 'load', id: 0, source: bytes, backend: opts.backend ?? 'auto', ...ortSettings() };
+    try {
+      const info = await link.request<Extract<FromWorker, { type: 'ready' }>>(msg, [bytes], (m) =>
+        m.type === 'ready' ? { value: m } : m.type === 'load-error' ? { error: fromWire(m.error) } : undefined,
+      );
+      return new Stylizer(model, link, info.backend, info.threads);
+    } catch (e) {
+      link.terminate(e as Error);
+      throw e;
+    }
   }
 
   /** session.run time of the last stylize call, in ms (pre/post-processing excluded). */
   get lastRunMs(): number {
-    return this.session.lastRunMs;
+    return this.runMs;
   }
 
   /** Stylize a source at its own size; with `canvas`, also draw the result into it (resized to fit). */
@@ -62,14 +68,22 @@ export class Stylizer {
     return out;
   }
 
-  /** RGBA pixels in, stylized RGBA out (alpha carried over). The live loop's worker calls this. */
+  /** RGBA pixels in, stylized RGBA out (alpha carried over). */
   async stylizeRgba(rgba: Uint8ClampedArray, width: number, height: number): Promise<Uint8ClampedArray<ArrayBuffer>> {
-    const out = await this.body.stylize({ width, height, channels: 4, data: rgba });
-    return new Uint8ClampedArray(out.data.buffer as ArrayBuffer);
+    const seq = this.seq++;
+    // A copy, moved to the worker: the caller's pixels stay usable.
+    const pixels = rgba.slice().buffer as ArrayBuffer;
+    const res = await this.link.request<Extract<FromWorker, { type: 'result' }>>({ type: 'frame', seq, width, height, pixels }, [pixels], (m) =>
+      m.type === 'result' && m.seq === seq ? { value: m } : m.type === 'run-error' && m.seq === seq ? { error: fromWire(m.error) } : undefined,
+    );
+    this.runMs = res.runMs;
+    return new Uint8ClampedArray(res.output);
   }
 
-  /** Free the session (and its GPU buffers); the stylizer cannot run afterwards. */
-  release(): Promise<void> {
-    return this.session.release();
+  /** Free the session (and its GPU buffers) and the worker; the stylizer cannot run afterwards. */
+  async release(): Promise<void> {
+    if (this.link.closed) return;
+    await this.link.request<void>({ type: 'release' }, [], (m) => (m.type === 'released' ? { value: undefined } : undefined)).catch(() => undefined);
+    this.link.terminate(new Error('the stylizer was released'));
   }
 }

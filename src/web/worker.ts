@@ -1,22 +1,29 @@
 /**
- * The live loop's inference worker: owns the Stylizer (and its onnxruntime-web session) so the page's
+ * The inference worker of Stylizer and LiveStylizer: owns the onnxruntime-web session so the page's
  * main thread only captures and draws. Messages are handled strictly in order, one frame at a time.
+ *
+ * onnxruntime-web runs only here, never in the page: its WASM threads are workers that load the module
+ * onnxruntime-web ended up in, and a page's bundler may put it in a chunk that imports the page's own
+ * entry (which touches `document`: the thread dies and the session never finishes loading). A worker is
+ * bundled apart from the page, so those threads load worker code only, possibly this very module:
+ * hence the thread check below.
  */
 import { toWire } from './errors.js';
 import { loadModel } from './model.js';
-import { env, openSessions, ortUrls } from './ort.js';
+import { env, openSessions, ortUrls, startWasmThread } from './ort.js';
 import type { FromWorker, ToWorker } from './protocol.js';
-import { Stylizer } from './stylizer.js';
+import { ThreadStylizer } from './session.js';
 
 // Typed by hand: the DOM and WebWorker libs cannot share one program, and the page needs DOM.
 interface WorkerScope {
+  readonly name: string;
   postMessage(msg: FromWorker, transfer: Transferable[]): void;
   onmessage: ((ev: MessageEvent<ToWorker>) => void) | null;
 }
 const scope = self as unknown as WorkerScope;
 const post = (msg: FromWorker, transfer: Transferable[] = []) => scope.postMessage(msg, transfer);
 
-let current: { id: number; stylizer: Stylizer } | undefined;
+let current: { id: number; stylizer: ThreadStylizer } | undefined;
 let chain: Promise<void> = Promise.resolve();
 
 async function release(): Promise<void> {
@@ -33,7 +40,7 @@ async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   if (msg.threads !== undefined) env.threads = msg.threads;
   try {
     const model = await loadModel(msg.source);
-    const stylizer = await Stylizer.create(model, { backend: msg.backend });
+    const stylizer = await ThreadStylizer.create(model, msg.backend);
     current = { id: msg.id, stylizer };
     post({ type: 'ready', id: msg.id, backend: stylizer.backend, threads: stylizer.threads, sessions: openSessions() });
   } catch (e) {
@@ -61,11 +68,15 @@ async function run(msg: Extract<ToWorker, { type: 'frame' }>): Promise<void> {
   }
 }
 
-scope.onmessage = (ev) => {
+function handle(ev: MessageEvent<ToWorker>): void {
   const msg = ev.data;
   chain = chain.then(() => {
     if (msg.type === 'load') return load(msg);
     if (msg.type === 'frame') return run(msg);
     return release().then(() => post({ type: 'released', sessions: openSessions() }));
   });
-};
+}
+
+// onnxruntime-web names its WASM threads 'em-pthread'; such a thread owns onmessage.
+if (scope.name.startsWith('em-pthread')) startWasmThread();
+else scope.onmessage = handle;

@@ -1,5 +1,5 @@
 /**
- * Driving the published browser entry (`stylecast/web`, dist/browser/) in headless Chromium the way a
+ * Driving the published browser entry (`stylecast-nst/web`, dist/browser/) in headless Chromium the way a
  * page author would: the example page in examples/page/ served by a plain static server, with the
  * package and onnxruntime-web where `npm install` would put them.
  */
@@ -22,7 +22,7 @@ export function serveExamplePage(opts: { isolate?: boolean } = {}): Promise<Stat
   return serveStatic(
     {
       '/': join(REPO_ROOT, 'examples/page/'),
-      '/node_modules/stylecast/': REPO_ROOT,
+      '/node_modules/stylecast-nst/': REPO_ROOT,
       '/node_modules/onnxruntime-web/': join(REPO_ROOT, 'node_modules/onnxruntime-web/'),
       '/photos/': join(REPO_ROOT, 'examples/'),
     },
@@ -36,7 +36,7 @@ export async function openExample(page: Page, url: string): Promise<void> {
   // handed to page.evaluate carry those calls into the page.
   await page.addInitScript({ content: 'window.__name = (f) => f;' });
   await page.goto(url);
-  await page.addScriptTag({ type: 'module', content: "import * as sc from 'stylecast/web'; window.sc = sc;" });
+  await page.addScriptTag({ type: 'module', content: "import * as sc from 'stylecast-nst/web'; window.sc = sc;" });
   await page.waitForFunction(() => 'sc' in window, null, { timeout: 30_000 });
 }
 

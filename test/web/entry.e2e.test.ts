@@ -1,5 +1,5 @@
 /**
- * The published browser entry (`stylecast/web`, built into dist/browser/) in headless Chromium, imported
+ * The published browser entry (`stylecast-nst/web`, built into dist/browser/) in headless Chromium, imported
  * through the import map of the minimal example page (examples/page/) on a plain static server: still
  * images match onnxruntime-node, the live loop runs from a fake camera and stops cleanly, style
  * switches do not leak, and every failure reaches the page as its typed exception.
@@ -193,7 +193,7 @@ test('every failure reaches the page as its typed exception', { skip, timeout: 1
         return e instanceof type && e instanceof sc.StylecastError ? `${(e as Error).name}: ${(e as Error).message}` : `wrong error ${String(e)}`;
       }
     };
-    const good = new Uint8Array(await (await fetch('/node_modules/stylecast/models/candy_rt.onnx')).arrayBuffer());
+    const good = new Uint8Array(await (await fetch('/node_modules/stylecast-nst/models/candy_rt.onnx')).arrayBuffer());
     const live = new sc.LiveStylizer(document.createElement('canvas'), { size: { width: 160, height: 120 } });
     const gpuLive = new sc.LiveStylizer(document.createElement('canvas'), { backend: 'webgpu' });
     const lost = new Promise<string>((ok) => live.addEventListener('error', (e) => ok(e.detail instanceof sc.CameraLostError ? `${e.detail.name}: ${e.detail.message}` : String(e.detail))));
@@ -228,6 +228,66 @@ test('every failure reaches the page as its typed exception', { skip, timeout: 1
   assert.match(r.liveWebgpu, /^BackendUnavailableError: WebGPU is not available/);
   assert.match(r.lost, /^CameraLostError: the camera stopped delivering frames/);
   assert.equal(r.sessions, 0, 'failed loads leave no session behind');
+});
+
+test('a worker that cannot load, throws or dies rejects the pending call with WorkerFailedError', { skip, timeout: 120_000 }, async () => {
+  const p = await browser.newPage();
+  // The worker's script as served: missing, throwing while it loads, or dying on its first message.
+  const scripts: (string | undefined)[] = [
+    undefined,
+    "throw new Error('broken at load');",
+    "self.onmessage = () => setTimeout(() => { throw new Error('died mid-call'); });",
+  ];
+  let script: string | undefined;
+  await p.route('**/dist/browser/worker.js', (r) => (script === undefined ? r.fulfill({ status: 404 }) : r.fulfill({ contentType: 'text/javascript', body: script })));
+  try {
+    await openExample(p, server.url);
+    const results: { stylizer: string; live: string; event: string }[] = [];
+    for (const s of scripts) {
+      script = s;
+      results.push(
+        await p.evaluate(async () => {
+          const { sc } = window as unknown as Win;
+          const good = new Uint8Array(await (await fetch('/node_modules/stylecast-nst/models/candy_rt.onnx')).arrayBuffer());
+          const describe = (e: unknown) => (e instanceof sc.WorkerFailedError && e.code === 'worker-failed' ? `${e.name}: ${e.message}` : `wrong error ${String(e)}`);
+          const model = await sc.loadModel(good);
+          const stylizer = await sc.Stylizer.create(model).then(() => 'created', describe);
+          const live = new sc.LiveStylizer(document.createElement('canvas'));
+          const event = new Promise<string>((ok) => live.addEventListener('error', (e) => ok(describe(e.detail))));
+          const setStyle = await live.setStyle(good).then(() => 'loaded', describe);
+          return { stylizer, live: setStyle, event: await event };
+        }),
+      );
+    }
+    const [missing, throwing, dying] = results;
+    assert.match(missing!.stylizer, /^WorkerFailedError: the inference worker could not be loaded/);
+    assert.match(throwing!.stylizer, /^WorkerFailedError: the inference worker failed: Uncaught Error: broken at load/);
+    assert.match(dying!.stylizer, /^WorkerFailedError: the inference worker failed: Uncaught Error: died mid-call/);
+    for (const r of results) {
+      assert.equal(r.live, r.stylizer, 'the live loop rejects the same way');
+      assert.equal(r.event, r.stylizer, "and tells its 'error' listeners");
+    }
+  } finally {
+    await p.close();
+  }
+});
+
+test('without onnxruntime-web installed, the error names the install command', { skip, timeout: 60_000 }, async () => {
+  const p = await browser.newPage();
+  await p.route('**/node_modules/onnxruntime-web/**', (r) => r.fulfill({ status: 404 }));
+  try {
+    await openExample(p, server.url);
+    const message = await p.evaluate(async () => {
+      const { sc } = window as unknown as Win;
+      return sc.Stylizer.create(await sc.loadModel('candy_rt')).then(
+        () => 'created',
+        (e: unknown) => (e instanceof sc.BackendUnavailableError ? `${e.name}: ${e.message}` : `wrong error ${String(e)}`),
+      );
+    });
+    assert.match(message, /^BackendUnavailableError: cannot load onnxruntime-web's wasm build 'onnxruntime-web\/wasm' .*: run `npm install onnxruntime-web`/);
+  } finally {
+    await p.close();
+  }
 });
 
 async function startOnFreshBrowser(opts: Parameters<typeof launchChromium>[0]): Promise<string> {

@@ -1,7 +1,7 @@
 /**
  * The minimal Vite project in examples/vite/, with this package installed as `stylecast` (a link, as
  * `npm install ../..` would make), built by Vite and served statically: the bundler resolves
- * `stylecast/web`, its worker, its built-in models and onnxruntime-web, and the live loop runs.
+ * `stylecast-nst/web`, its worker, its built-in models and onnxruntime-web, and the live loop runs.
  */
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
@@ -27,7 +27,7 @@ before(async () => {
   await ensureBrowserEntry();
   cpSync(join(REPO_ROOT, 'examples/vite'), project, { recursive: true, filter: (p) => !/node_modules|dist/.test(p.slice(REPO_ROOT.length)) });
   mkdirSync(join(project, 'node_modules'));
-  symlinkSync(REPO_ROOT, join(project, 'node_modules/stylecast'));
+  symlinkSync(REPO_ROOT, join(project, 'node_modules/stylecast-nst'));
   symlinkSync(join(REPO_ROOT, 'node_modules/onnxruntime-web'), join(project, 'node_modules/onnxruntime-web'));
   const { build } = await import('vite');
   await build({ root: project, configFile: join(project, 'vite.config.js'), logLevel: 'error' });

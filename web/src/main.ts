@@ -1,5 +1,5 @@
 /**
- * The stylecast web app, one user of the browser entry (src/web, published as `stylecast/web`): its
+ * The stylecast web app, one user of the browser entry (src/web, published as `stylecast-nst/web`): its
  * LiveStylizer runs camera -> bounded drop-oldest queue -> inference worker -> canvas. The app adds
  * the style picker, split view, snapshots, recording, the HUD and camera recovery.
  */

@@ -1,4 +1,4 @@
-import { BUILTIN_MODELS, LiveStylizer, StylecastError } from 'stylecast/web';
+import { BUILTIN_MODELS, LiveStylizer, StylecastError } from 'stylecast-nst/web';
 
 const $ = (id) => document.getElementById(id);
 const say = (text) => ($('status').textContent = text);

@@ -1,0 +1,54 @@
+import type { LoadedModel } from '../models/codec.js';
+import { inferenceOnnx } from '../models/inference.js';
+import { SessionStylizer } from '../runtime/session-stylizer.js';
+import { chooseBackend, type Backend, type BackendRequest } from './backend.js';
+import { createSession, type WebSession } from './ort.js';
+
+/**
+ * A style network on an onnxruntime-web session in the current thread, with Node's `Stylizer` body:
+ * any size in, the same size out (padding to the network's stride and cropping back happen inside).
+ * Only the inference worker runs it: onnxruntime-web's WASM threads load the module it was bundled
+ * into, which in a page's bundle can be the page's own code (see worker.ts).
+ */
+export class ThreadStylizer {
+  private readonly body: SessionStylizer<WebSession>;
+
+  private constructor(
+    model: LoadedModel,
+    private readonly session: WebSession,
+  ) {
+    // One frame per call; the session runs one call at a time anyway.
+    this.body = new SessionStylizer(model, session, { batchSize: 1, inFlight: 1 });
+  }
+
+  static async create(model: LoadedModel, request: BackendRequest): Promise<ThreadStylizer> {
+    const backend = await chooseBackend(request);
+    return new ThreadStylizer(model, await createSession(inferenceOnnx(model), backend));
+  }
+
+  /** The backend chosen ('webgpu' or 'wasm'). */
+  get backend(): Backend {
+    return this.session.backend;
+  }
+
+  /** WASM threads in use (0 on WebGPU). */
+  get threads(): number {
+    return this.session.threads;
+  }
+
+  /** session.run time of the last stylize call, in ms (pre/post-processing excluded). */
+  get lastRunMs(): number {
+    return this.session.lastRunMs;
+  }
+
+  /** RGBA pixels in, stylized RGBA out (alpha carried over). */
+  async stylizeRgba(rgba: Uint8ClampedArray, width: number, height: number): Promise<Uint8ClampedArray<ArrayBuffer>> {
+    const out = await this.body.stylize({ width, height, channels: 4, data: rgba });
+    return new Uint8ClampedArray(out.data.buffer as ArrayBuffer);
+  }
+
+  /** Free the session (and its GPU buffers); the stylizer cannot run afterwards. */
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
