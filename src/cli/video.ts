@@ -82,7 +82,8 @@ export function register(program: Command): void {
       }).finally(() => bar?.stop());
       const p = r.pipeline;
       const c = p.frames;
-      const extra = [c.dropped && `${c.dropped} dropped`, c.rejected && `${c.rejected} rejected`, c.resized && `${c.resized} resized`, c.held && `${c.held} held`].filter(Boolean).join(', ');
+      const pad = r.encode.padded && `written as ${r.encode.padded.width}x${r.encode.padded.height}: H.264 needs even sides`;
+      const extra = [c.dropped && `${c.dropped} dropped`, c.rejected && `${c.rejected} rejected`, c.resized && `${c.resized} resized`, c.held && `${c.held} held`, pad].filter(Boolean).join(', ');
       // stdout may carry the video itself: the summary goes to stderr.
       process.stderr.write(
         `${f.output === '-' ? 'stdout' : f.output}: ${c.written} frames ${r.width}x${r.height}, ${p.fps.toFixed(2)} fps, network busy ${(p.inferUtilization * 100).toFixed(0)}%${extra ? ` (${extra})` : ''}\n`,
