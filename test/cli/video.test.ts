@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
@@ -74,4 +74,18 @@ test('video: an odd-sized source (yuv444p, 51x33) round-trips; H.264 output gain
     const s = probeCounted(out);
     assert.deepEqual([s.frames, s.width, s.height], [30, 51, 33]);
   }
+});
+
+test('video: an existing output is refused unless --overwrite; the input never, even with it', async () => {
+  const taken = join(dir, 'taken.mp4');
+  writeFileSync(taken, 'earlier');
+  const r = await runCli(['video', clip, '-o', taken, '-m', model, '--threads', '1', '--no-progress']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, `stylecast: ${taken} exists; pass --overwrite to replace it\n`);
+  assert.equal(readFileSync(taken, 'utf8'), 'earlier');
+  const before = readFileSync(clip);
+  const self = await runCli(['video', clip, '-o', clip, '-m', model, '--threads', '1', '--no-progress', '--overwrite']);
+  assert.equal(self.code, 1);
+  assert.equal(self.stderr, `stylecast: ${clip} is the input ${clip}: write the output elsewhere\n`);
+  assert.deepEqual(readFileSync(clip), before);
 });
