@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
 import { readBytes } from '../io/read.js';
 import { importForeign, INPUT_RANGES, type InputRange } from '../import/foreign.js';
-import { checkLocalName, registerLocalModel } from '../models/load.js';
+import { checkLocalName, localModelPath, registerLocalModel } from '../models/load.js';
 import { positiveInt } from './options.js';
 import { checkOutputs, overwriteOption } from './outputs.js';
 
@@ -29,7 +29,7 @@ export function register(program: Command): void {
   overwriteOption(cmd)
     .action(async (input: string, f: Flags) => {
       if (f.name) checkLocalName(f.name); // before any work, so a bad name leaves no file behind
-      await checkOutputs([f.output], { inputs: [input, ...(f.style ? [f.style] : [])], ...(f.overwrite ? { overwrite: true } : {}) });
+      await checkOutputs([f.output, ...(f.name ? [localModelPath(f.name)] : [])], { inputs: [input, ...(f.style ? [f.style] : [])], ...(f.overwrite ? { overwrite: true } : {}) });
       const bytes = await readBytes(input, 'cannot read model');
       const styleImage = f.style
         ? {

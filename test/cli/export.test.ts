@@ -60,6 +60,11 @@ test('stylecast import: a foreign network becomes a model file and, with --name,
   assert.match(r.stdout, /wrapped\.onnx: my_style, reflect\/nearest\/raw transformer \(width 4, 1 blocks\), matches .* within .* at 32x32; -m my_style finds it\n$/);
   assert.deepEqual(transformerOf(await readModelFile(wrapped), 'test').config, config);
 
+  // The name is taken now: a second import under it must say so, not replace the stored model.
+  const again = await runCli(['import', foreign, '-o', join(dir, 'wrapped-again.onnx'), '--name', 'my_style'], { STYLECAST_CACHE: cache });
+  assert.equal(again.code, 1);
+  assert.equal(again.stderr, `stylecast: ${join(cache, 'local', 'my_style.onnx')} exists; pass --overwrite to replace it\n`);
+
   const listed = await runCli(['models', '--json'], { STYLECAST_CACHE: cache });
   const row = (JSON.parse(listed.stdout) as { name: string; kind: string; availability: string }[]).find((m) => m.name === 'my_style');
   assert.deepEqual(row && [row.kind, row.availability], ['imported', 'cached']);
