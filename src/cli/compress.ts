@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { compress, DEFAULT_DISTILL_WEIGHT } from '../compress/index.js';
+import { checkOutputs, overwriteOption } from './outputs.js';
 import { addArchitectureOptions, addTrainingOptions, architectureChanges, choice, given, reporter, runOptions, type FlagValues, type TrainingFlagSpec } from './training.js';
 
 /** The flags this command reads itself; the shared ones reach the options through runOptions. */
@@ -10,6 +11,10 @@ interface Flags extends FlagValues {
   dropBlocks?: number[];
   init: 'transfer' | 'random';
   json?: boolean;
+  output: string;
+  chart?: string;
+  resume?: string;
+  overwrite?: boolean;
 }
 
 /** Distillation is compression's point: its weight flag says so, with compress's default. */
@@ -34,8 +39,11 @@ export function register(program: Command): void {
     .option('--drop-blocks <list>', 'teacher residual blocks to remove, 0-based (defaults to the middle three: 1,2,3)', blockList)
     .option('--init <kind>', 'transfer (from the teacher) or random', choice('transfer', 'random'), 'transfer');
   addArchitectureOptions(cmd);
-  addTrainingOptions(cmd, FLAGS)
+  addTrainingOptions(cmd, FLAGS);
+  overwriteOption(cmd)
     .action(async (f: Flags) => {
+      const inputs = [f.teacher, ...[f.style, f.content, f.resume].filter((i) => i !== undefined)];
+      await checkOutputs([f.output, ...(f.chart ? [f.chart] : [])], { inputs, ...(f.overwrite ? { overwrite: true } : {}) });
       const content = f.content ?? (process.env.STYLECAST_MIRROR ? `${process.env.STYLECAST_MIRROR}/photos/train` : undefined);
       if (!content) throw new Error('no training photos: pass --content <dir> or set STYLECAST_MIRROR');
       const changes = architectureChanges(f);

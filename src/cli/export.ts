@@ -3,6 +3,7 @@ import { EXPORT_FORMATS, exportModel, type ExportFormat } from '../export/index.
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadModel } from '../models/load.js';
 import { size } from './options.js';
+import { checkOutputs, overwriteOption } from './outputs.js';
 
 interface Flags {
   model: string;
@@ -10,20 +11,23 @@ interface Flags {
   output: string;
   size?: [number, number];
   fp16?: boolean;
+  overwrite?: boolean;
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('export')
     .description('write a style model for another runtime: CoreML (.mlmodel, Apple devices) or clean ONNX (any ONNX runtime)')
     .requiredOption('-m, --model <name|file.onnx>', 'registered model name or stylecast .onnx file')
     .requiredOption('--format <format>', `output format: ${EXPORT_FORMATS.join(' or ')}`)
     .requiredOption('-o, --output <file>', 'output file (e.g. Style.mlmodel, style.onnx)')
     .option('--size <WxH>', 'fixed input and output size, multiples of 4 (defaults to any size: a flexible CoreML range, dynamic ONNX axes)', size)
-    .option('--fp16', 'float16 weights (CoreML) or float16 computation (ONNX)')
+    .option('--fp16', 'float16 weights (CoreML) or float16 computation (ONNX)');
+  overwriteOption(cmd)
     .action(async (f: Flags) => {
       // Checked before loading so a typo fails fast, with the same message the library gives.
       if (!(EXPORT_FORMATS as readonly string[]).includes(f.format)) throw new Error(`unknown export format '${f.format}' (expected ${EXPORT_FORMATS.join(' or ')})`);
+      await checkOutputs([f.output], { inputs: [f.model], ...(f.overwrite ? { overwrite: true } : {}) });
       const model = await loadModel(f.model);
       const bytes = exportModel(model, { format: f.format as ExportFormat, ...(f.size ? { size: f.size } : {}), ...(f.fp16 ? { fp16: true } : {}) });
       await writeFileAtomic(f.output, bytes);

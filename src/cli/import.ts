@@ -3,8 +3,9 @@ import { Option, type Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.js';
 import { readBytes } from '../io/read.js';
 import { importForeign, INPUT_RANGES, type InputRange } from '../import/foreign.js';
-import { checkLocalName, registerLocalModel } from '../models/load.js';
+import { checkLocalName, localModelPath, registerLocalModel } from '../models/load.js';
 import { positiveInt } from './options.js';
+import { checkOutputs, overwriteOption } from './outputs.js';
 
 interface Flags {
   output: string;
@@ -12,10 +13,11 @@ interface Flags {
   inputRange: InputRange;
   style?: string;
   threads?: number;
+  overwrite?: boolean;
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('import')
     .description('turn a foreign ONNX style network (e.g. PyTorch fast_neural_style --export_onnx) into a stylecast model file')
     .argument('<model.onnx>', 'the foreign ONNX file: one float image input, one image output')
@@ -23,9 +25,11 @@ export function register(program: Command): void {
     .option('--name <name>', 'also keep it in the local model store under this name (then -m <name> finds it)')
     .addOption(new Option('--input-range <range>', 'pixel range the network takes and returns').choices(Object.keys(INPUT_RANGES)).default('0..255'))
     .option('--style <image>', 'the style image it was trained on (recorded with its sha256)')
-    .option('--threads <n>', 'onnxruntime intra-op threads for the check (defaults to all cores)', positiveInt)
+    .option('--threads <n>', 'onnxruntime intra-op threads for the check (defaults to all cores)', positiveInt);
+  overwriteOption(cmd)
     .action(async (input: string, f: Flags) => {
       if (f.name) checkLocalName(f.name); // before any work, so a bad name leaves no file behind
+      await checkOutputs([f.output, ...(f.name ? [localModelPath(f.name)] : [])], { inputs: [input, ...(f.style ? [f.style] : [])], ...(f.overwrite ? { overwrite: true } : {}) });
       const bytes = await readBytes(input, 'cannot read model');
       const styleImage = f.style
         ? {

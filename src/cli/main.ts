@@ -3,6 +3,7 @@ import { register as compress } from './compress.js';
 import { register as evalCmd } from './eval.js';
 import { register as exportCmd } from './export.js';
 import { register as flicker } from './flicker.js';
+import { helpConfiguration, VERSION } from './help.js';
 import { register as importCmd } from './import.js';
 import { register as jobs } from './jobs.js';
 import { register as models } from './models.js';
@@ -18,7 +19,11 @@ import { register as worker } from './worker.js';
 
 /** Build the `stylecast` program; each subcommand lives in its own module and registers itself here. */
 export function program(): Command {
-  const p = new Command('stylecast').description('Real-time neural style transfer on onnxruntime').showHelpAfterError('(stylecast <command> --help for usage)');
+  const p = new Command('stylecast')
+    .description('Real-time neural style transfer on onnxruntime')
+    .version(VERSION)
+    .configureHelp(helpConfiguration)
+    .showHelpAfterError('(stylecast <command> --help for usage)');
   for (const register of [stylize, models, verify, trainCmd, compress, quantize, evalCmd, serve, sweep, video, flicker, exportCmd, importCmd, worker, submit, jobs]) register(p);
   return p;
 }

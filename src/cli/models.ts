@@ -1,5 +1,18 @@
 import type { Command } from 'commander';
-import { listModels } from '../models/catalog.js';
+import { listModels, type CatalogRow } from '../models/catalog.js';
+
+/** Longest licence shown in full: longer ones (an imported model's explanation) are cut, see --json. */
+const LICENSE_WIDTH = 16;
+
+const cut = (s: string, width: number) => (s.length > width ? `${s.slice(0, width - 1)}…` : s);
+
+/** Rows as aligned columns under a header; the title comes last, so it may run long. */
+export function modelTable(rows: readonly CatalogRow[]): string {
+  const header = ['NAME', 'KIND', 'FAMILY', 'AVAILABLE', 'LICENCE', 'TITLE'];
+  const cells = [header, ...rows.map((r) => [r.name, r.kind, r.family, r.availability, cut(r.license, LICENSE_WIDTH), r.title])];
+  const widths = header.map((_, c) => Math.max(...cells.map((row) => row[c]!.length)));
+  return cells.map((row) => `${row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ')}\n`).join('');
+}
 
 export function register(program: Command): void {
   program
@@ -8,13 +21,6 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (f: { json?: boolean }) => {
       const rows = await listModels();
-      if (f.json) {
-        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-        return;
-      }
-      const w = Math.max(...rows.map((r) => r.name.length));
-      for (const r of rows) {
-        process.stdout.write(`${r.name.padEnd(w)}  ${r.kind.padEnd(12)} ${r.family.padEnd(8)} ${r.availability.padEnd(9)} ${r.license.padEnd(12)} ${r.title}\n`);
-      }
+      process.stdout.write(f.json ? `${JSON.stringify(rows, null, 2)}\n` : modelTable(rows));
     });
 }

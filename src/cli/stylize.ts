@@ -1,9 +1,10 @@
 import { mkdir, stat } from 'node:fs/promises';
-import { DEFAULT_MODEL } from '../io/registry.js';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import type { Command } from 'commander';
+import { DEFAULT_MODEL } from '../io/registry.js';
 import { stylizeFiles } from '../runtime/files.js';
 import { positiveInt } from './options.js';
+import { checkOutputs, overwriteOption } from './outputs.js';
 
 interface Flags {
   model: string;
@@ -11,49 +12,51 @@ interface Flags {
   maxSide?: number;
   threads?: number;
   batch?: number;
+  overwrite?: boolean;
 }
 
 async function isDir(p: string) {
   return stat(p).then((s) => s.isDirectory(), () => false);
 }
 
+/** `<name>-<model>.<ext>`: several models stylizing one photo into one folder keep every result. */
+function styledName(input: string, model: string): string {
+  const ext = extname(input);
+  return `${basename(input, ext)}-${basename(model, '.onnx')}${ext || '.png'}`;
+}
+
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('stylize')
     .description('stylize JPEG/PNG/WebP images with a style model')
     .argument('<inputs...>', 'image files')
     .option('-m, --model <name|file.onnx>', `registered model name or stylecast .onnx file (defaults to the real-time ${DEFAULT_MODEL})`, DEFAULT_MODEL)
-    .option('-o, --output <file|dir>', 'output file (one input) or directory (defaults to <input>-<model>.<ext> beside each input)')
+    .option('-o, --output <file|dir>', 'output file (one input) or directory, where each is <name>-<model>.<ext> (defaults to that name beside each input)')
     .option('--max-side <n>', 'downscale so the longer side is at most n pixels', positiveInt)
     .option('--threads <n>', 'onnxruntime intra-op threads (defaults to all cores)', positiveInt)
-    .option('--batch <n>', 'images per network run (same-size images only; defaults to 4)', positiveInt)
-    .action(async (inputs: string[], f: Flags) => {
-      const outDir = f.output && (inputs.length > 1 || f.output.endsWith('/') || (await isDir(f.output))) ? f.output : undefined;
-      if (outDir) {
-        await mkdir(outDir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
-          throw new Error(`cannot create output directory ${outDir} (${e.code ?? e.message})`);
-        });
-      }
-      const suffix = basename(f.model, '.onnx');
-      const targets = inputs.map((input) => {
-        if (outDir) return join(outDir, basename(input));
-        if (f.output) return f.output;
-        const ext = extname(input);
-        return `${input.slice(0, input.length - ext.length)}-${suffix}${ext || '.png'}`;
+    .option('--batch <n>', 'images per network run (same-size images only; defaults to 4)', positiveInt);
+  overwriteOption(cmd).action(async (inputs: string[], f: Flags) => {
+    const outDir = f.output && (inputs.length > 1 || f.output.endsWith('/') || (await isDir(f.output))) ? f.output : undefined;
+    const targets = inputs.map((input) => (outDir ? join(outDir, styledName(input, f.model)) : f.output ?? join(dirname(input), styledName(input, f.model))));
+    await checkOutputs(targets, { inputs, ...(f.overwrite ? { overwrite: true } : {}) });
+    if (outDir) {
+      await mkdir(outDir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
+        throw new Error(`cannot create output directory ${outDir} (${e.code ?? e.message})`);
       });
-      const res = await stylizeFiles(inputs, targets, {
-        model: f.model,
-        ...(f.maxSide ? { maxSide: f.maxSide } : {}),
-        ...(f.threads ? { threads: f.threads } : {}),
-        ...(f.batch ? { batchSize: f.batch } : {}),
-        onFile: (e) => {
-          if (e.ok) process.stdout.write(`${e.output}  (${e.width}x${e.height}, ${e.ms.toFixed(0)} ms)\n`);
-          else process.stderr.write(`stylecast: ${e.error}\n`);
-        },
-      });
-      if (res.failed > 0) {
-        process.exitCode = 1;
-        if (inputs.length > 1) process.stderr.write(`stylecast: ${res.failed} of ${inputs.length} images failed\n`);
-      }
+    }
+    const res = await stylizeFiles(inputs, targets, {
+      model: f.model,
+      ...(f.maxSide ? { maxSide: f.maxSide } : {}),
+      ...(f.threads ? { threads: f.threads } : {}),
+      ...(f.batch ? { batchSize: f.batch } : {}),
+      onFile: (e) => {
+        if (e.ok) process.stdout.write(`${e.output}  (${e.width}x${e.height}, ${e.ms.toFixed(0)} ms)\n`);
+        else process.stderr.write(`stylecast: ${e.error}\n`);
+      },
     });
+    if (res.failed > 0) {
+      process.exitCode = 1;
+      if (inputs.length > 1) process.stderr.write(`stylecast: ${res.failed} of ${inputs.length} images failed\n`);
+    }
+  });
 }

@@ -3,17 +3,22 @@ import { transformerOf } from '../models/codec.js';
 import { loadModel } from '../models/load.js';
 import { PRESETS, type TransformerConfig } from '../models/transformer.js';
 import { train, type TrainOptions } from '../train/trainer.js';
+import { checkOutputs, overwriteOption } from './outputs.js';
 import { addArchitectureOptions, addTrainingOptions, architectureChanges, choice, given, reporter, runOptions, type FlagValues } from './training.js';
 
 /** The flags this command reads itself; the shared ones reach the options through runOptions. */
 interface Flags extends FlagValues {
   style: string;
+  content: string;
   preset: 'torch' | 'engstrom';
   blocks?: number;
   teacher?: string;
   init?: string;
   resume?: string;
   json?: boolean;
+  output: string;
+  chart?: string;
+  overwrite?: boolean;
 }
 
 /** Whether any flag picks the architecture (the preset's default 'torch' does not count). */
@@ -52,8 +57,11 @@ export function register(program: Command): void {
   addArchitectureOptions(cmd);
   addTrainingOptions(cmd)
     .option('--teacher <name|model.onnx>', 'teacher model for distillation')
-    .option('--init <name|model.onnx>', 'fine-tune: start from this model (its architecture, weights and metadata)')
+    .option('--init <name|model.onnx>', 'fine-tune: start from this model (its architecture, weights and metadata)');
+  overwriteOption(cmd)
     .action(async (f: Flags) => {
+      const inputs = [f.style, f.content, ...[f.resume, f.init, f.teacher].filter((i) => i !== undefined)];
+      await checkOutputs([f.output, ...(f.chart ? [f.chart] : [])], { inputs, ...(f.overwrite ? { overwrite: true } : {}) });
       await train(await toOptions(f), reporter(f));
     });
 }

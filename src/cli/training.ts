@@ -134,6 +134,7 @@ export function trainingFlags(spec: TrainingFlagSpec = {}): readonly OptionFlag[
     { flags: '--checkpoint <file>', help: 'checkpoint file (defaults to <output>.ckpt)', to: 'checkpoint' },
     { flags: '--checkpoint-every <k>', help: 'write a checkpoint every k steps', parse: positiveInt, default: D.checkpointEvery, to: 'checkpointEvery' },
     { flags: '--resume <checkpoint>', help: 'continue a run from its checkpoint', to: 'resume' },
+    { flags: '--keep-checkpoint', help: 'keep the checkpoint after a finished run (a stopped run always keeps it)', to: 'keepCheckpoint' },
     { flags: '--preview-dir <dir>', help: 'write preview sheets of fixed photos here', to: 'previewDir' },
     { flags: '--preview-every <k>', help: 'preview every k steps', parse: positiveInt, default: D.previewEvery, to: 'previewEvery' },
     { flags: '--preview <files...>', help: `photos for previews (defaults to the first ${D.previewPhotos} content photos)`, to: 'previewImages' },

@@ -3,6 +3,7 @@ import { DEFAULT_MODEL } from '../io/registry.js';
 import { SingleBar } from 'cli-progress';
 import { stylizeVideo, type VideoEvent } from '../video/stylize.js';
 import { positiveInt, size } from './options.js';
+import { checkOutputs, overwriteOption } from './outputs.js';
 
 interface Flags {
   output: string;
@@ -19,6 +20,7 @@ interface Flags {
   crf?: number;
   preset?: string;
   progress: boolean;
+  overwrite?: boolean;
 }
 
 function rate(value: string): [number, number] {
@@ -34,7 +36,7 @@ function crf(value: string): number {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('video')
     .description('stylize a video file or stream (keeps frame rate, duration and audio)')
     .argument('<input>', "video file, or '-' for stdin (a container, or raw rgb24 frames with --raw)")
@@ -51,8 +53,10 @@ export function register(program: Command): void {
     .option('--threads <n>', 'onnxruntime intra-op threads (defaults to all cores)', positiveInt)
     .option('--crf <n>', 'x264 quality, 0 = lossless (defaults to 18)', crf)
     .option('--preset <name>', 'x264 preset (defaults to veryfast)')
-    .option('--no-progress', 'no progress bar')
+    .option('--no-progress', 'no progress bar');
+  overwriteOption(cmd)
     .action(async (input: string, f: Flags) => {
+      await checkOutputs([f.output], { inputs: [input], ...(f.overwrite ? { overwrite: true } : {}) });
       let bar: SingleBar | undefined;
       const onEvent = (e: VideoEvent) => {
         if (e.type === 'start') {
@@ -82,7 +86,8 @@ export function register(program: Command): void {
       }).finally(() => bar?.stop());
       const p = r.pipeline;
       const c = p.frames;
-      const extra = [c.dropped && `${c.dropped} dropped`, c.rejected && `${c.rejected} rejected`, c.resized && `${c.resized} resized`, c.held && `${c.held} held`].filter(Boolean).join(', ');
+      const pad = r.encode.padded && `written as ${r.encode.padded.width}x${r.encode.padded.height}: H.264 needs even sides`;
+      const extra = [c.dropped && `${c.dropped} dropped`, c.rejected && `${c.rejected} rejected`, c.resized && `${c.resized} resized`, c.held && `${c.held} held`, pad].filter(Boolean).join(', ');
       // stdout may carry the video itself: the summary goes to stderr.
       process.stderr.write(
         `${f.output === '-' ? 'stdout' : f.output}: ${c.written} frames ${r.width}x${r.height}, ${p.fps.toFixed(2)} fps, network busy ${(p.inferUtilization * 100).toFixed(0)}%${extra ? ` (${extra})` : ''}\n`,

@@ -326,11 +326,13 @@ export async function importForeign(bytes: Uint8Array, origin: string, opts: For
     ...(fixed ? { foreignFixedSize: `${fixed[0]}x${fixed[1]}` } : {}),
     ...(opts.styleImage ? { styleImage: { file: basename(opts.styleImage.path), sha256: sha256(opts.styleImage.bytes) } } : {}),
   };
+  // A model `stylecast export --format onnx` wrote says its style and licence in its metadata: they come back.
+  const style = parsed.metadata['stylecast.style'] ?? name;
   const info = (verified: Record<string, unknown>): ModelInfo => ({
     name,
-    style: opts.styleImage ? `${name} (style image ${basename(opts.styleImage.path)})` : name,
+    style: opts.styleImage ? `${style} (style image ${basename(opts.styleImage.path)})` : style,
     source: `imported from ${file} (sha256 ${sha256(bytes)}) by stylecast import`,
-    license: 'unknown: the foreign model carries none; check where it came from',
+    license: parsed.metadata['stylecast.license'] ?? 'unknown: the foreign model carries none; check where it came from',
     inputRange: [0, 255],
     provenance: { ...provenance, verified },
   });

@@ -35,6 +35,15 @@ export function assetDigest(e: AssetEntry): string {
   return createHash('sha256').update(JSON.stringify(Object.entries(e.files).sort())).digest('hex');
 }
 
+/** Where a teacher converted to a stylecast model file is cached (by loadModel), keyed by its source files' digest. */
+export const convertedModelPath = (e: AssetEntry, opts: StoreOptions) => join(cacheRoot(opts), 'models', `${e.name}-${assetDigest(e).slice(0, 16)}.onnx`);
+
+/** Whether the cache can supply the asset with no mirror or network: its verified files, or its converted model file. */
+export async function isCached(e: AssetEntry, opts: StoreOptions = defaultStore()): Promise<boolean> {
+  const verified = (await readFile(join(cacheRoot(opts), 'assets', e.path, '.verified'), 'utf8').catch(() => '')) === assetDigest(e);
+  return verified || (await exists(convertedModelPath(e, opts)));
+}
+
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 async function exists(p: string): Promise<boolean> {

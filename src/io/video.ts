@@ -341,6 +341,18 @@ export interface EncodeOptions {
 export interface EncodeStats {
   frames: number;
   cpu?: ProcessCpu;
+  /** The written frame size when it differs from the frames': see {@link evenSize}. */
+  padded?: { readonly width: number; readonly height: number };
+}
+
+/**
+ * H.264 in 4:2:0 (what every player reads) needs even sides: an odd side gains one row or column,
+ * a copy of its neighbour, so any frame size encodes. Undefined when no padding is needed.
+ */
+export function evenSize(muxer: string, o: Pick<EncodeOptions, 'width' | 'height' | 'crf'>): { width: number; height: number } | undefined {
+  const h264yuv420 = muxer !== 'webm' && muxer !== 'yuv4mpegpipe' && muxer !== 'rawvideo' && (o.crf ?? 18) !== 0;
+  if (!h264yuv420 || (o.width % 2 === 0 && o.height % 2 === 0)) return undefined;
+  return { width: o.width + (o.width % 2), height: o.height + (o.height % 2) };
 }
 
 export interface FrameEncoder {
@@ -359,7 +371,9 @@ function videoArgs(muxer: string, o: EncodeOptions): string[] {
   const crf = o.crf ?? 18;
   // crf 0 in RGB keeps frames exact (flicker measurements); yuv420p otherwise, which every player reads.
   if (crf === 0) return ['-c:v', 'libx264rgb', '-preset', o.preset ?? 'veryfast', '-crf', '0', '-pix_fmt', 'rgb24'];
-  return ['-c:v', 'libx264', '-preset', o.preset ?? 'veryfast', '-crf', String(crf), '-pix_fmt', 'yuv420p'];
+  const even = evenSize(muxer, o);
+  const pad = even ? ['-vf', `pad=${even.width}:${even.height},fillborders=right=${even.width - o.width}:bottom=${even.height - o.height}:mode=smear`] : [];
+  return [...pad, '-c:v', 'libx264', '-preset', o.preset ?? 'veryfast', '-crf', String(crf), '-pix_fmt', 'yuv420p'];
 }
 
 function audioArgs(muxer: string, codec: string | undefined): string[] {
@@ -448,7 +462,8 @@ export function encodeVideo(output: string, o: EncodeOptions): FrameEncoder {
     a.on('error', () => {});
     o.audioStream.pipe(a);
   }
-  const stats: EncodeStats = { frames: 0 };
+  const even = evenSize(muxer, o);
+  const stats: EncodeStats = { frames: 0, ...(even ? { padded: even } : {}) };
   const name = toStdout ? 'stdout' : output;
   const failed = async (fallback: string): Promise<Error> => {
     // When the pipe breaks, ffmpeg's own message says why: wait for it briefly.

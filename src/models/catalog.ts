@@ -1,7 +1,7 @@
 import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REGISTRY, type SpeedClass } from '../io/registry.js';
-import { cacheRoot, defaultStore, type StoreOptions } from '../io/store.js';
+import { cacheRoot, defaultStore, isCached, type StoreOptions } from '../io/store.js';
 import { readModelFile } from './modelfile.js';
 
 export interface CatalogRow {
@@ -51,7 +51,7 @@ export async function listModels(opts: StoreOptions = defaultStore()): Promise<C
     REGISTRY.map(async (e) => {
       const availability = e.bundled
         ? 'bundled'
-        : (await present(join(cacheRoot(opts), 'assets', e.path, '.verified')))
+        : (await isCached(e, opts))
         ? 'cached'
         : opts.mirror && (await present(join(opts.mirror, e.path)))
           ? 'mirror'

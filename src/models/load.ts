@@ -2,7 +2,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { findEntry, REGISTRY, type AssetEntry } from '../io/registry.js';
-import { assetDigest, cacheRoot, defaultStore, resolveAsset, type StoreOptions } from '../io/store.js';
+import { cacheRoot, convertedModelPath, defaultStore, resolveAsset, type StoreOptions } from '../io/store.js';
 import { importEngstrom } from './importers/engstrom.js';
 import { importTorch } from './importers/torch.js';
 import { decodeModel, readModelFile, toLoaded, transformerOf, type LoadedModel, type StyleModel } from './modelfile.js';
@@ -67,7 +67,7 @@ export async function loadModel(spec: string, opts: StoreOptions = defaultStore(
   const e = findEntry(spec);
   if (e.kind === 'loss-network') throw new Error(`'${spec}' is a ${e.kind}, not a style model`);
   if (e.format === 'stylecast-model') return readModelFile(join(await resolveAsset(e, opts), Object.keys(e.files)[0]!));
-  const cached = join(cacheRoot(opts), 'models', `${e.name}-${assetDigest(e).slice(0, 16)}.onnx`);
+  const cached = convertedModelPath(e, opts);
   const bytes = await readFile(cached).catch(() => undefined);
   if (bytes) {
     try {

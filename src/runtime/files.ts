@@ -3,7 +3,7 @@ import { formatFromPath, readImage, writeImage } from '../io/image.js';
 import { defaultStore, type StoreOptions } from '../io/store.js';
 import { loadModel } from '../models/load.js';
 import type { LoadedModel } from '../models/modelfile.js';
-import type { RawImage } from '../io/pixels.js';
+import { sizeBatches, type RawImage } from '../io/pixels.js';
 import { Stylizer, type StylizerOptions } from './stylizer.js';
 import type { FrameStylizer } from './worker.js';
 
@@ -28,7 +28,8 @@ async function modelOf(opts: StylizeFilesOptions): Promise<LoadedModel> {
 
 /**
  * Stylize image files into output files. Each input either produces its whole output file or none:
- * a bad input is reported through `onFile` and counted, and the others go on.
+ * a bad input is reported through `onFile` and counted, and the others go on. An event's `ms` is that
+ * image's own time: its decode and write, plus its share of the one network run of its same-sized batch.
  */
 export async function stylizeFiles(inputs: readonly string[], outputs: readonly string[], opts: StylizeFilesOptions): Promise<{ done: number; failed: number }> {
   if (inputs.length !== outputs.length) throw new Error('stylizeFiles: one output per input');
@@ -38,29 +39,38 @@ export async function stylizeFiles(inputs: readonly string[], outputs: readonly 
   let done = 0;
   let failed = 0;
   const batch = opts.batchSize ?? 4;
+  const fail = (i: number, e: unknown) => {
+    failed++;
+    opts.onFile?.({ ok: false, input: inputs[i]!, error: (e as Error).message });
+  };
   for (let s = 0; s < inputs.length; s += batch) {
-    const idx = inputs.slice(s, s + batch).map((_, k) => s + k);
-    const decoded: { i: number; img: RawImage }[] = [];
-    for (const i of idx) {
+    const decoded: { i: number; img: RawImage; ms: number }[] = [];
+    for (let i = s; i < Math.min(s + batch, inputs.length); i++) {
+      const t0 = performance.now();
       try {
-        decoded.push({ i, img: await readImage(inputs[i]!, opts.maxSide ? { maxSide: opts.maxSide } : {}) });
+        decoded.push({ i, img: await readImage(inputs[i]!, opts.maxSide ? { maxSide: opts.maxSide } : {}), ms: performance.now() - t0 });
       } catch (e) {
-        failed++;
-        opts.onFile?.({ ok: false, input: inputs[i]!, error: (e as Error).message });
+        fail(i, e);
       }
     }
-    const t0 = performance.now();
-    const results = decoded.length ? await stylizer.stylizeMany(decoded.map((d) => d.img)) : [];
-    const ms = (performance.now() - t0) / Math.max(1, decoded.length);
-    for (const [k, { i }] of decoded.entries()) {
-      const out = results[k]!;
-      try {
-        await writeImage(outputs[i]!, out);
+    // One network run per same-sized group, so each image is charged for its own size's run only.
+    for (const group of sizeBatches(decoded.map((d) => d.img), batch)) {
+      const members = group.map((k) => decoded[k]!);
+      const t0 = performance.now();
+      const results = await stylizer.stylizeMany(members.map((d) => d.img));
+      const share = (performance.now() - t0) / members.length;
+      for (const [k, d] of members.entries()) {
+        const out = results[k]!;
+        const t1 = performance.now();
+        try {
+          await writeImage(outputs[d.i]!, out);
+        } catch (e) {
+          fail(d.i, e);
+          continue;
+        }
         done++;
-        opts.onFile?.({ ok: true, input: inputs[i]!, output: outputs[i]!, width: out.width, height: out.height, ms });
-      } catch (e) {
-        failed++;
-        opts.onFile?.({ ok: false, input: inputs[i]!, error: (e as Error).message });
+        const ms = d.ms + share + (performance.now() - t1);
+        opts.onFile?.({ ok: true, input: inputs[d.i]!, output: outputs[d.i]!, width: out.width, height: out.height, ms });
       }
     }
   }

@@ -28,14 +28,19 @@ class WorkerSession implements Session {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (f: Fetches) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
+  /** Resolves when the worker has no run in progress after a 'close' (or has exited). */
+  private readonly closed: Promise<void>;
 
   private constructor(
     private readonly worker: Worker,
     readonly inputNames: readonly string[],
     readonly outputNames: readonly string[],
   ) {
+    let onClosed = () => {};
+    this.closed = new Promise((resolve) => (onClosed = resolve));
     worker.on('message', (m: FromWorker) => {
-      if (m.type === 'ready' || m.id === undefined) return;
+      if (m.type === 'closed') onClosed();
+      if (m.type === 'ready' || m.type === 'closed' || m.id === undefined) return;
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
@@ -46,7 +51,10 @@ class WorkerSession implements Session {
       }
     });
     worker.on('error', (e) => this.stop(new Error(`inference worker failed: ${e.message}`)));
-    worker.on('exit', () => this.stop(new Error('inference worker exited')));
+    worker.on('exit', () => {
+      this.stop(new Error('inference worker exited'));
+      onClosed();
+    });
   }
 
   static async create(onnx: Uint8Array, threads: number | undefined): Promise<WorkerSession> {
@@ -90,9 +98,11 @@ class WorkerSession implements Session {
     return this.terminate(new Error('session was released'));
   }
 
-  /** Stop the thread; pending and later runs fail with `reason`. */
+  /** Stop the thread once its run in progress ends; pending and later runs fail with `reason` now. */
   async terminate(reason: Error): Promise<void> {
     this.stop(reason);
+    this.worker.postMessage({ type: 'close' } satisfies ToWorker);
+    await this.closed;
     await this.worker.terminate();
   }
 

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { DEFAULT_MODEL, REGISTRY, type SpeedClass } from '../io/registry.js';
-import { assetDigest, cacheRoot, defaultStore, type StoreOptions } from '../io/store.js';
+import { defaultStore, isCached, type StoreOptions } from '../io/store.js';
 import { loadModel } from '../models/load.js';
 import type { LoadedModel } from '../models/modelfile.js';
 import { WEB_DIST } from './build.js';
@@ -59,13 +59,11 @@ const SPEED_ORDER: readonly SpeedClass[] = ['real-time', 'balanced', 'full'];
 
 /** Registered models that can be loaded without a network: bundled, in the cache or in the offline mirror. */
 export async function availableTeachers(store: StoreOptions): Promise<ModelListing[]> {
-  const root = cacheRoot(store);
   const rows = await Promise.all(
     REGISTRY.filter((e) => e.kind !== 'loss-network').map(async (e) => {
       const ok =
         e.bundled === true ||
-        (await exists(join(root, 'models', `${e.name}-${assetDigest(e).slice(0, 16)}.onnx`))) ||
-        (await exists(join(root, 'assets', e.path, '.verified'))) ||
+        (await isCached(e, store)) ||
         (store.mirror !== undefined && (await exists(join(store.mirror, e.path))));
       return ok ? { id: e.name, title: e.title, kind: 'builtin' as const, license: e.license, ...(e.speed ? { speed: e.speed } : {}) } : undefined;
     }),

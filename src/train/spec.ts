@@ -65,6 +65,8 @@ export interface TrainOptions {
   readonly checkpointEvery?: number;
   /** Continue from this checkpoint. */
   readonly resume?: string;
+  /** Keep the checkpoint once the model file is written (a run that stops early always keeps it). Defaults to false. */
+  readonly keepCheckpoint?: boolean;
   /** Folder for preview sheets; off when undefined. */
   readonly previewDir?: string;
   /** Defaults to 500. */

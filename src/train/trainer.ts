@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { f32, type Tensor } from '../graph/tensor.js';
 import { decodeImage } from '../io/decode.js';
@@ -261,6 +261,8 @@ async function finish({ o, styleBytes }: Prepared, state: RunState, loader: Imag
     },
   });
   if (o.chart) await writeLossChart(o.chart, state.history);
+  // The model file holds everything the checkpoint did that a finished run needs.
+  if (!o.keepCheckpoint) await rm(o.checkpoint, { force: true });
   onEvent({ type: 'done', output: o.output, steps: state.step, skipped: loader.skipped, ...(o.chart ? { chart: o.chart } : {}), losses: last });
   return { output: o.output, steps: state.step, skipped: loader.skipped, history: state.history };
 }

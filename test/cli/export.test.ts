@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import sharp from 'sharp';
 import { decodeCoreml } from '../../src/export/coreml/writer.js';
 import { parseOnnx } from '../../src/graph/onnx.js';
-import { readModelFile, transformerOf, writeModelFile } from '../../src/models/modelfile.js';
+import { readModelFile, toLoaded, transformerOf, writeModelFile } from '../../src/models/modelfile.js';
 import { PRESETS, randomWeights } from '../../src/models/transformer.js';
 import { runCli } from '../helpers/cli.js';
 import { foreignTransformer, opaqueNet, twoInputs } from '../helpers/foreign.js';
@@ -60,6 +60,11 @@ test('stylecast import: a foreign network becomes a model file and, with --name,
   assert.match(r.stdout, /wrapped\.onnx: my_style, reflect\/nearest\/raw transformer \(width 4, 1 blocks\), matches .* within .* at 32x32; -m my_style finds it\n$/);
   assert.deepEqual(transformerOf(await readModelFile(wrapped), 'test').config, config);
 
+  // The name is taken now: a second import under it must say so, not replace the stored model.
+  const again = await runCli(['import', foreign, '-o', join(dir, 'wrapped-again.onnx'), '--name', 'my_style'], { STYLECAST_CACHE: cache });
+  assert.equal(again.code, 1);
+  assert.equal(again.stderr, `stylecast: ${join(cache, 'local', 'my_style.onnx')} exists; pass --overwrite to replace it\n`);
+
   const listed = await runCli(['models', '--json'], { STYLECAST_CACHE: cache });
   const row = (JSON.parse(listed.stdout) as { name: string; kind: string; availability: string }[]).find((m) => m.name === 'my_style');
   assert.deepEqual(row && [row.kind, row.availability], ['imported', 'cached']);
@@ -102,8 +107,8 @@ test('stylecast import wraps a fixed-size network that is not a transformer: a w
 
   const photo = join(dir, 'opaque-photo.png');
   await sharp({ create: { width: 44, height: 28, channels: 3, background: { r: 20, g: 160, b: 240 } } }).png().toFile(photo);
-  for (const m of [wrapped, 'my_opaque']) {
-    const out = join(dir, 'opaque-styled.png');
+  for (const [k, m] of [wrapped, 'my_opaque'].entries()) {
+    const out = join(dir, `opaque-styled-${k}.png`);
     const s = await runCli(['stylize', photo, '-m', m, '-o', out, '--threads', '1'], { STYLECAST_CACHE: cache });
     assert.equal(s.code, 0, s.stderr);
     const meta = await sharp(out).metadata();
@@ -125,4 +130,27 @@ test('stylecast import wraps a fixed-size network that is not a transformer: a w
   assert.equal(x.code, 1);
   assert.equal(x.stderr, 'stylecast: my_opaque is an imported opaque network (not a stylecast transformer): export --format coreml needs the architecture and weights; it can only stylize and be evaluated\n');
   assert.ok(!existsSync(ml));
+});
+
+test('licence and style survive export --format onnx then import; export refuses an existing file unless --overwrite', async () => {
+  const m = tinyModel({ width: 4, blocks: 1 });
+  const licensed = join(dir, 'licensed.onnx');
+  await writeModelFile(licensed, toLoaded({ config: m.config, weights: m.weights, info: { ...m.info, style: 'Blue Period', license: 'CC-BY-4.0' } }));
+  const exported = join(dir, 'licensed-export.onnx');
+  assert.equal((await runCli(['export', '-m', licensed, '--format', 'onnx', '-o', exported])).code, 0);
+  const back = join(dir, 'licensed-back.onnx');
+  const r = await runCli(['import', exported, '-o', back, '--threads', '1']);
+  assert.equal(r.code, 0, r.stderr);
+  const info = (await readModelFile(back)).info;
+  assert.deepEqual([info.style, info.license], ['Blue Period', 'CC-BY-4.0']);
+
+  writeFileSync(exported, 'older export');
+  const again = await runCli(['export', '-m', licensed, '--format', 'onnx', '-o', exported]);
+  assert.equal(again.code, 1);
+  assert.equal(again.stderr, `stylecast: ${exported} exists; pass --overwrite to replace it\n`);
+  assert.equal(readFileSync(exported, 'utf8'), 'older export');
+  assert.equal((await runCli(['export', '-m', licensed, '--format', 'onnx', '-o', exported, '--overwrite'])).code, 0);
+  const self = await runCli(['import', exported, '-o', exported, '--overwrite']);
+  assert.equal(self.code, 1);
+  assert.equal(self.stderr, `stylecast: ${exported} is the input ${exported}: write the output elsewhere\n`);
 });

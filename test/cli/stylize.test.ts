@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync, crc32 } from 'node:zlib';
 import { test } from 'node:test';
@@ -54,8 +54,9 @@ test('many inputs into a directory, with --max-side', async () => {
   await sharp({ create: { width: 50, height: 20, channels: 4, background: { r: 10, g: 200, b: 30, alpha: 0.5 } } }).png().toFile(rgba);
   const r = await runCli(['stylize', photo, rgba, '-m', model, '-o', join(dir, 'many'), '--max-side', '25']);
   assert.equal(r.code, 0, r.stderr);
-  const a = await sharp(join(dir, 'many', 'photo.jpg')).metadata();
-  const b = await sharp(join(dir, 'many', 'rgba.png')).metadata();
+  // A folder output names each file <name>-<model>.<ext> (issue 20: models sharing a folder overwrote each other).
+  const a = await sharp(join(dir, 'many', 'photo-tiny.jpg')).metadata();
+  const b = await sharp(join(dir, 'many', 'rgba-tiny.png')).metadata();
   assert.deepEqual([a.width, a.height], [25, 19]);
   assert.deepEqual([b.width, b.height, b.channels], [25, 10, 4]);
 });
@@ -157,3 +158,53 @@ for (const c of cases) {
     assert.deepEqual(readdirSync(join(dir, 'out')).sort(), before, 'no partial or temp files');
   });
 }
+
+test('a folder keeps one file per input and model: three models, three results', async () => {
+  const folder = join(dir, 'three');
+  for (const name of ['one', 'two', 'three']) {
+    cpSync(model, join(dir, `${name}.onnx`));
+    const r = await runCli(['stylize', photo, '-m', join(dir, `${name}.onnx`), '-o', `${folder}/`, '--threads', '1']);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  assert.deepEqual(readdirSync(folder).sort(), ['photo-one.jpg', 'photo-three.jpg', 'photo-two.jpg']);
+});
+
+test('an output that exists is refused, untouched, unless --overwrite', async () => {
+  const out = join(dir, 'kept.png');
+  writeFileSync(out, 'precious');
+  const r = await runCli(['stylize', photo, '-m', model, '-o', out, '--threads', '1']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, `stylecast: ${out} exists; pass --overwrite to replace it\n`);
+  assert.equal(readFileSync(out, 'utf8'), 'precious');
+  const o = await runCli(['stylize', photo, '-m', model, '-o', out, '--threads', '1', '--overwrite']);
+  assert.equal(o.code, 0, o.stderr);
+  assert.equal((await sharp(out).metadata()).format, 'png');
+});
+
+test('the input is never the output, even with --overwrite, by any spelling (relative, symlink)', async () => {
+  const original = readFileSync(photo);
+  const link = join(dir, 'link.jpg');
+  symlinkSync(photo, link);
+  const spellings: [string[], string, string][] = [
+    [[photo, '-o', photo], photo, photo],
+    [[photo, '-o', join(dir, 'out', '..', 'photo.jpg')], join(dir, 'out', '..', 'photo.jpg'), photo],
+    [[link, '-o', photo], photo, link],
+  ];
+  for (const [args, out, input] of spellings) {
+    const r = await runCli(['stylize', ...args, '-m', model, '--threads', '1', '--overwrite']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, `stylecast: ${out} is the input ${input}: write the output elsewhere\n`);
+  }
+  assert.deepEqual(readFileSync(photo), original);
+});
+
+test('two inputs with one name into one folder are refused before any work', async () => {
+  const sub = join(dir, 'sub');
+  mkdirSync(sub, { recursive: true });
+  cpSync(photo, join(sub, 'photo.jpg'));
+  const folder = join(dir, 'twins');
+  const r = await runCli(['stylize', photo, join(sub, 'photo.jpg'), '-m', model, '-o', folder, '--threads', '1']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, `stylecast: ${join(folder, 'photo-tiny.jpg')} would be written twice: give each input its own output\n`);
+  assert.ok(!existsSync(folder));
+});

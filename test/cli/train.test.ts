@@ -53,7 +53,8 @@ test('kill -9 mid-run, then --resume continues from exactly the checkpointed par
   assert.ok(!existsSync(join(dir, 'x.onnx')));
 
   const out = join(dir, 'resumed.onnx');
-  const r = await runCli([...common, '-o', out, '--steps', String(saved.step + 2), '--resume', ckpt]);
+  // Kept, so the next test resumes from it (a finished run removes its checkpoint by default).
+  const r = await runCli([...common, '-o', out, '--steps', String(saved.step + 2), '--resume', ckpt, '--keep-checkpoint']);
   assert.equal(r.code, 0, r.stderr);
   const ev = events(r.stdout);
   const start = ev[0] as Extract<TrainEvent, { type: 'start' }>;
@@ -109,4 +110,21 @@ test('--init fine-tunes a model with the stability term: its weights are the sta
   const refused = await runCli([...args, '-o', join(dir, 'x.onnx'), '--steps', '1', '--width', '8']);
   assert.notEqual(refused.code, 0);
   assert.match(refused.stderr, /--init takes the architecture from the model/);
+});
+
+test('train refuses an existing output or chart (untouched) unless --overwrite, and never writes over the style image', async () => {
+  const out = join(dir, 'taken.onnx');
+  writeFileSync(out, 'earlier model');
+  const args = [...common, '--steps', '1', '--checkpoint', join(dir, 'taken.ckpt')];
+  const r = await runCli([...args, '-o', out]);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, `stylecast: ${out} exists; pass --overwrite to replace it\n`);
+  assert.equal(readFileSync(out, 'utf8'), 'earlier model');
+  const s = await runCli([...args, '-o', join(dir, 'fresh.onnx'), '--chart', data.style, '--overwrite']);
+  assert.equal(s.code, 1);
+  assert.equal(s.stderr, `stylecast: ${data.style} is the input ${data.style}: write the output elsewhere\n`);
+  const o = await runCli([...args, '-o', out, '--overwrite']);
+  assert.equal(o.code, 0, o.stderr);
+  assert.ok(!existsSync(join(dir, 'taken.ckpt')), 'a finished run removes its checkpoint');
+  assert.equal(transformerOf(await readModelFile(out), 'test').info.name, 'taken');
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
@@ -56,4 +56,36 @@ test('flicker: a stylized video against its source', async () => {
   const j = JSON.parse(r.stdout) as { frames: number; ratio: number; source: number };
   assert.equal(j.frames, 30);
   assert.ok(j.source > 0 && Number.isFinite(j.ratio));
+});
+
+test('video: an odd-sized source (yuv444p, 51x33) round-trips; H.264 output gains a copied row and column', async () => {
+  const odd = join(dir, 'odd.mkv');
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=51x33:rate=30', '-t', '1', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv444p', odd]);
+  const mp4 = join(dir, 'odd.mp4');
+  const r = await runCli(['video', odd, '-o', mp4, '-m', model, '--threads', '1', '--no-progress']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /odd\.mp4: 30 frames 51x33, .*written as 52x34: H\.264 needs even sides/);
+  const p = probeCounted(mp4);
+  assert.deepEqual([p.frames, p.width, p.height], [30, 52, 34]);
+  // Lossless RGB and VP9 take odd sides as they are.
+  for (const [out, extra] of [[join(dir, 'odd-lossless.mkv'), ['--crf', '0']], [join(dir, 'odd.webm'), []]] as const) {
+    const q = await runCli(['video', odd, '-o', out, '-m', model, '--threads', '1', '--no-progress', ...extra]);
+    assert.equal(q.code, 0, q.stderr);
+    const s = probeCounted(out);
+    assert.deepEqual([s.frames, s.width, s.height], [30, 51, 33]);
+  }
+});
+
+test('video: an existing output is refused unless --overwrite; the input never, even with it', async () => {
+  const taken = join(dir, 'taken.mp4');
+  writeFileSync(taken, 'earlier');
+  const r = await runCli(['video', clip, '-o', taken, '-m', model, '--threads', '1', '--no-progress']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, `stylecast: ${taken} exists; pass --overwrite to replace it\n`);
+  assert.equal(readFileSync(taken, 'utf8'), 'earlier');
+  const before = readFileSync(clip);
+  const self = await runCli(['video', clip, '-o', clip, '-m', model, '--threads', '1', '--no-progress', '--overwrite']);
+  assert.equal(self.code, 1);
+  assert.equal(self.stderr, `stylecast: ${clip} is the input ${clip}: write the output elsewhere\n`);
+  assert.deepEqual(readFileSync(clip), before);
 });

@@ -43,7 +43,7 @@ test('the resolved options reach the checkpoint run info and the model provenanc
   const vgg = tinyVgg();
   const o: TrainOptions = {
     style: data.style, content: data.content, output: join(dir, 'm.onnx'), size: 32, batch: 2, steps: 2, vgg, threads: 1,
-    config: { ...PRESETS.torch, width: 4, blocks: 1 }, checkpointEvery: 1000, schedule: 'cosine', clipNorm: 5,
+    config: { ...PRESETS.torch, width: 4, blocks: 1 }, checkpointEvery: 1000, keepCheckpoint: true, schedule: 'cosine', clipNorm: 5,
     weights: { temporal: 3, tv: 1e-5 }, motion: { zoom: 0.01 }, adam: { beta1: 0.8 },
   };
   await train(o);

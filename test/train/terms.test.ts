@@ -14,7 +14,7 @@ const dir = tempDir('stylecast-terms-');
 const data = await trainingSet(dir);
 const base = (name: string, extra: Partial<TrainOptions>): TrainOptions => ({
   style: data.style, content: data.content, output: join(dir, `${name}.onnx`), size: 32, batch: 2, steps: 3,
-  config: { ...PRESETS.torch, width: 4, blocks: 1 }, vgg: tinyVgg(), threads: 1, checkpointEvery: 1000, ...extra,
+  config: { ...PRESETS.torch, width: 4, blocks: 1 }, vgg: tinyVgg(), threads: 1, checkpointEvery: 1000, keepCheckpoint: true, ...extra,
 });
 
 test('a term registered by the caller trains: fed every step, logged, in the total, in the run metadata', async () => {

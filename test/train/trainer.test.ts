@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { PRESETS } from '../../src/models/transformer.js';
@@ -54,7 +54,7 @@ test('clear errors: missing style image, empty content folder, size not divisibl
 
 test('a non-finite loss stops the run and leaves the last good checkpoint intact', async () => {
   const ckpt = join(dir, 'nan.ckpt');
-  await train(base('nan', { steps: 2, checkpoint: ckpt, checkpointEvery: 1 }));
+  await train(base('nan', { steps: 2, checkpoint: ckpt, checkpointEvery: 1, keepCheckpoint: true }));
   const before = readFileSync(ckpt);
   await assert.rejects(
     train(base('nan', { steps: 4, checkpoint: ckpt, checkpointEvery: 1, resume: ckpt, weights: { tv: Number.POSITIVE_INFINITY } })),
@@ -68,4 +68,12 @@ test('a non-finite loss stops the run and leaves the last good checkpoint intact
   const c = await readCheckpoint(ckpt);
   assert.equal(c.step, 2);
   for (const p of c.params.values()) assert.ok(p.every(Number.isFinite));
+});
+
+test('a finished run removes its checkpoint unless keepCheckpoint; the model file is written either way', async () => {
+  await train(base('finished', { steps: 1 }));
+  assert.ok(existsSync(join(dir, 'finished.onnx')));
+  assert.ok(!existsSync(join(dir, 'finished.onnx.ckpt')), 'checkpoint removed');
+  await train(base('kept', { steps: 1, keepCheckpoint: true }));
+  assert.equal((await readCheckpoint(join(dir, 'kept.onnx.ckpt'))).step, 1);
 });
