@@ -16,9 +16,10 @@ interface ModelEntry {
 
 /** Picker groups, in the server's order (fastest first): the speed class says what to expect live. */
 const SPEED_LABELS: Readonly<Record<string, string>> = {
-  'real-time': 'Real-time (~30 fps on a laptop CPU)',
+  // Measured in this page's live loop on a 2-core CPU at 640x480, WASM with 2 threads (bench/results/browser.md).
+  'real-time': 'Real-time (~7 fps in the browser on a 2-core CPU)',
   balanced: 'Balanced',
-  full: 'Full quality (slow: ~3 fps)',
+  full: 'Full quality (slow: ~0.5 fps in the browser at 640x480)',
 };
 
 type CameraMessage = 'no-camera' | 'permission-denied' | 'camera-lost';
