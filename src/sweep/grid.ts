@@ -29,11 +29,12 @@ export interface SweepSpec {
   readonly list?: readonly PointSpec[];
 }
 
-const FIELDS = ['width', 'blocks', 'firstKernel', 'lastKernel', 'padding', 'upsample', 'normEpsilon', 'bias', 'finalNorm', 'head', 'residual', 'precision'] as const;
+const FIELDS = ['width', 'blocks', 'firstKernel', 'lastKernel', 'padding', 'upsample', 'normEpsilon', 'bias', 'finalNorm', 'head', 'residual', 'widths', 'precision'] as const;
 
 /** A short unique name from the knobs the sweep varies: `w16-b3-k3/3-nearest-reflect-full-fp32`. */
 export function pointName(c: TransformerConfig, precision: Precision): string {
-  return `w${c.width}-b${c.blocks}-k${c.firstKernel}/${c.lastKernel}-${c.upsample}-${c.padding}-${c.residual}-${precision}`;
+  const w = c.widths ? c.widths.join('.') : String(c.width);
+  return `w${w}-b${c.blocks}-k${c.firstKernel}/${c.lastKernel}-${c.upsample}-${c.padding}-${c.residual}-${precision}`;
 }
 
 function point(spec: PointSpec, filePreset: keyof typeof PRESETS | undefined, where: string): SweepPoint {
