@@ -1,8 +1,7 @@
 import type { Tensor } from '../graph/tensor.js';
 import { loadModel } from '../models/load.js';
 import { createSession, type Session } from '../runtime/ort.js';
-import type { ResolvedTrainOptions, TrainOptions } from './spec.js';
-import { sessionOptions } from './spec.js';
+import { sessionOptions, type ResolvedTrainOptions, type TrainOptions } from './spec.js';
 
 /** The teacher a distillation term needs; the error names the flag to pass. */
 export function needsTeacher(o: Pick<TrainOptions, 'teacher'>, what = 'a distillation weight'): string {
