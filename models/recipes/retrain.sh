@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Issue 17: the built-in students retrained with perceptual distillation. Each per-frame student is
+# fine-tuned from the previous shipped one (same architecture, so the same speed); its stable version
+# is then fine-tuned from the new per-frame student with the stability term. Resumable: rerun the same
+# command and every run continues from its checkpoint; finished runs are skipped.
+# Usage: retrain.sh <work-dir> <student>...   (e.g. retrain.sh work/students candy_rt la_muse_rt)
+set -euo pipefail
+work=$1; shift
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+S="${STYLECAST_MIRROR:?set STYLECAST_MIRROR}/images/styles"
+declare -A TEACHER=([candy_rt]=candy [mosaic_rt]=mosaic [udnie_rt]=udnie_torch [la_muse_rt]=la_muse [wave_rt]=wave [scream_rt]=scream)
+declare -A STYLE=([candy_rt]=01_candy.jpg [mosaic_rt]=05_mosaic.jpg [udnie_rt]=08_udnie.jpg [la_muse_rt]=la_muse.jpg [wave_rt]=wave.jpg [scream_rt]=scream.jpg)
+# The perceptual recipe (bench/results/students-pilot): the teacher's Grams and features through VGG,
+# the painting's own style loss, the photo's content, pixels to the teacher only as a small term.
+RECIPE=(--distill-weight 0.1 --teacher-style-weight 1e-3 --teacher-content-weight 1e-3 --content-weight 1e-4 --tv-weight 0)
+COMMON=(--content "$STYLECAST_MIRROR/photos/train" --size 128 --style-size 256 --batch 4 --seed 2 --threads 1
+  --schedule cosine --checkpoint-every 50 --keep-checkpoint --overwrite --json)
+
+run() { # <name> <args...>: one resumable run writing $work/<name>.onnx and its log
+  local name=$1; shift
+  [ -f "$work/$name.done" ] && return 0
+  local resume=(); [ -f "$work/$name.onnx.ckpt" ] && resume=(--resume "$work/$name.onnx.ckpt")
+  (cd "$repo" && node --import tsx src/cli/entry.ts train "$@" "${COMMON[@]}" --chart "$work/${name}_loss.png" \
+    -o "$work/$name.onnx" "${resume[@]}" >> "$work/$name.jsonl" 2>> "$work/$name.err")
+  touch "$work/$name.done"
+}
+
+mkdir -p "$work"
+for s in "$@"; do
+  t=${TEACHER[$s]:?unknown student $s}; img="$S/${STYLE[$s]}"
+  run "$s" --init "$repo/models/$s.onnx" --teacher "$t" --style "$img" "${RECIPE[@]}" --style-weight 3e-4 \
+    --steps 1500 --lr 1e-3
+  # Stable: the stability term at the weights #9 chose (temporal 8, painting style raised to 9e-4).
+  run "${s}_stable" --init "$work/$s.onnx" --teacher "$t" --style "$img" "${RECIPE[@]}" --style-weight 9e-4 \
+    --temporal-weight 8 --steps 500 --lr 5e-4
+done
