@@ -166,8 +166,11 @@ async function photoList(dir: string, limit: number | undefined): Promise<string
 }
 
 /**
- * Time every session at batch 1, one run each in turn (the order rotating every round), so that
- * load changes on the machine hit all models alike and their ratio stays meaningful.
+ * Time every session at batch 1, the models in turn (the order rotating every round), so that load
+ * changes on the machine hit all models alike and their ratio stays meaningful. Each timed run follows
+ * an untimed run of the same session, as a frame follows a frame in video: a run straight after
+ * another model's is cold (its weights and arenas evicted from cache, its threads parked), which cost a
+ * width-8 student 35-70% at 640x480 and a teacher under 10%, so cold runs would misstate their ratio.
  */
 async function timeAlternating(entries: readonly Entry[], inputs: readonly Tensor[], trials: number, warmup: number, onTrial: (t: number) => void): Promise<Summary[]> {
   for (let i = 0; i < entries.length; i++) await timeSession(entries[i]!.stylizer.session, { input: inputs[i]! }, { warmup, trials: 1 });
@@ -175,7 +178,7 @@ async function timeAlternating(entries: readonly Entry[], inputs: readonly Tenso
   for (let t = 0; t < trials; t++) {
     for (let j = 0; j < entries.length; j++) {
       const i = (j + t) % entries.length;
-      const { samples: s } = await timeSession(entries[i]!.stylizer.session, { input: inputs[i]! }, { warmup: 0, trials: 1 });
+      const { samples: s } = await timeSession(entries[i]!.stylizer.session, { input: inputs[i]! }, { warmup: 1, trials: 1 });
       samples[i]!.push(...s);
     }
     onTrial(t);
@@ -385,7 +388,7 @@ export function formatEvalMarkdown(r: EvalReport): string {
     ...(r.command ? [`Command: \`${r.command}\`  `] : []),
     `Photos: ${r.photos.files.length} from \`${r.photos.dir}\`, cover-resized and centre-cropped to ${r.width}x${r.height}  `,
     `Reference: ${ref}; style image: ${styleLine}  `,
-    `Timing: batch 1, ${r.trials} timed run${plural(r.trials)} per model after ${r.warmup} warm-up run${plural(r.warmup)}, ${r.threads} thread${plural(r.threads)}, the models and the reference run in turn  `,
+    `Timing: batch 1, ${r.trials} timed run${plural(r.trials)} per model after ${r.warmup} warm-up run${plural(r.warmup)}, ${r.threads} thread${plural(r.threads)}, the models and the reference in turn, each timed run right after an untimed run of the same model  `,
     `Machine: ${formatMachine(r.machine)}; load average ${r.loadavg.join(' / ')} (1/5/15 min) before the evaluation started  `,
     peak,
     '',

@@ -173,7 +173,7 @@ test('two different random models: PSNR/SSIM of each photo as computed by hand, 
   const md = formatEvalMarkdown(r);
   assert.match(md, /^# stylecast eval\n/);
   assert.match(md, /Photos: 2 from `.*photos`, cover-resized and centre-cropped to 64x48/);
-  assert.match(md, /Timing: batch 1, 2 timed runs per model after 1 warm-up run, 1 thread, the models and the reference run in turn/);
+  assert.match(md, /Timing: batch 1, 2 timed runs per model after 1 warm-up run, 1 thread, the models and the reference in turn, each timed run right after an untimed run of the same model/);
   assert.match(md, /load average [\d.]+ \/ [\d.]+ \/ [\d.]+/);
   assert.match(md, /32\^3 float32 MatMul peak: [\d.]+ GFLOP\/s before/);
   const rows = md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| model'));
