@@ -41,7 +41,8 @@ export { REGISTRY, findEntry, type AssetEntry } from './io/registry.js';
 export { resolveAsset, defaultStore, type StoreOptions } from './io/store.js';
 export { readImage, writeImage, encodeImage, type ReadImageOptions } from './io/image.js';
 export { Stylizer, type StylizerOptions } from './runtime/stylizer.js';
-export { imagesToTensor, tensorToImage, type RawImage } from './io/pixels.js';
+export { imagesToTensor, type RawImage } from './io/pixels.js';
+export { pixelOnnx, withPixelIO, PIXELS_INPUT, PIXELS_OUTPUT, type PixelLayout, type PixelChannels } from './models/pixel-io.js';
 export { createSession, type Session, type SessionOptions } from './runtime/ort.js';
 export { stylizeFiles, type FileEvent } from './runtime/files.js';
 export { verifyFixture } from './verify/index.js';
@@ -49,7 +50,7 @@ export { stylizeVideo, type VideoOptions, type VideoResult, type VideoEvent } fr
 export { measureFlicker, flickerOfFiles, type FlickerResult } from './video/flicker.js';
 export { runPipeline, checkFrame, type PipelineOptions, type PipelineStats, type PipelineEvent } from './runtime/pipeline.js';
 export { Fifo, type FifoPolicy, type FifoStats } from './runtime/fifo.js';
-export { WorkerStylizer, type FrameStylizer } from './runtime/worker.js';
+export { WorkerStylizer, type FrameStylizer, type StylizeOptions, type StylizerTiming } from './runtime/worker.js';
 export { probeVideo, decodeVideo, encodeVideo, type VideoInfo } from './io/video.js';
 export { train, type TrainOptions, type TrainEvent } from './train/trainer.js';
 export { verifyPerceptualFixture } from './verify/perceptual.js';

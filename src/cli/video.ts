@@ -20,6 +20,7 @@ interface Flags {
   crf?: number;
   preset?: string;
   progress: boolean;
+  json?: boolean;
   overwrite?: boolean;
 }
 
@@ -53,13 +54,16 @@ export function register(program: Command): void {
     .option('--threads <n>', 'onnxruntime intra-op threads (defaults to all cores)', positiveInt)
     .option('--crf <n>', 'x264 quality, 0 = lossless (defaults to 18)', crf)
     .option('--preset <name>', 'x264 preset (defaults to veryfast)')
-    .option('--no-progress', 'no progress bar');
+    .option('--no-progress', 'no progress bar')
+    .option('--json', 'events as JSON lines (progress with per-frame stage times, then the stats) instead of the bar and summary; on stderr when the video goes to stdout');
   overwriteOption(cmd)
     .action(async (input: string, f: Flags) => {
       await checkOutputs([f.output], { inputs: [input], ...(f.overwrite ? { overwrite: true } : {}) });
       let bar: SingleBar | undefined;
+      const json = f.output === '-' ? process.stderr : process.stdout;
       const onEvent = (e: VideoEvent) => {
-        if (e.type === 'start') {
+        if (f.json) json.write(`${JSON.stringify(e)}\n`);
+        else if (e.type === 'start') {
           const total = e.source.frames ?? 0;
           if (f.progress && process.stderr.isTTY !== false && total > 0) {
             bar = new SingleBar({ format: 'video |{bar}| {value}/{total} frames | {fps} fps | ETA {eta_formatted} | dropped {dropped}', stream: process.stderr, etaBuffer: 30 });
@@ -84,6 +88,7 @@ export function register(program: Command): void {
         ...(f.preset ? { preset: f.preset } : {}),
         onEvent,
       }).finally(() => bar?.stop());
+      if (f.json) return;
       const p = r.pipeline;
       const c = p.frames;
       const pad = r.encode.padded && `written as ${r.encode.padded.width}x${r.encode.padded.height}: H.264 needs even sides`;

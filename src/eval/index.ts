@@ -4,6 +4,7 @@ import { decodeImage } from '../io/decode.js';
 import { REGISTRY, type AssetEntry } from '../io/registry.js';
 import { defaultStore, resolveStyleImage, type StoreOptions } from '../io/store.js';
 import { loadVgg } from '../models/importers/vgg.js';
+import { inferenceOnnx } from '../models/inference.js';
 import { isModelPath, loadModel } from '../models/load.js';
 import type { LoadedModel } from '../models/modelfile.js';
 import { countCost } from '../models/transformer.js';
@@ -13,6 +14,7 @@ import { measureMatmulPeak, type PeakOptions } from '../perf/peak.js';
 import { summarize, type Summary } from '../perf/stats.js';
 import { timeSession } from '../perf/time.js';
 import { imagesToTensor, type RawImage } from '../io/pixels.js';
+import { createSession, type Session } from '../runtime/ort.js';
 import { Stylizer } from '../runtime/stylizer.js';
 import { listImages } from '../train/data.js';
 import { LossMeter, readStyleTensor, type PerceptualLosses } from './losses.js';
@@ -150,7 +152,10 @@ interface Entry {
   readonly spec: string;
   readonly role: 'model' | 'reference';
   readonly model: LoadedModel;
+  /** The user's path, whose outputs before rounding the metrics read. */
   readonly stylizer: Stylizer;
+  /** The network alone on a padded float input (what the time columns measure). */
+  readonly network: Session;
 }
 
 function checkInt(v: number | undefined, flag: string, min = 1): void {
@@ -173,12 +178,12 @@ async function photoList(dir: string, limit: number | undefined): Promise<string
  * width-8 student 35-70% at 640x480 and a teacher under 10%, so cold runs would misstate their ratio.
  */
 async function timeAlternating(entries: readonly Entry[], inputs: readonly Tensor[], trials: number, warmup: number, onTrial: (t: number) => void): Promise<Summary[]> {
-  for (let i = 0; i < entries.length; i++) await timeSession(entries[i]!.stylizer.session, { input: inputs[i]! }, { warmup, trials: 1 });
+  for (let i = 0; i < entries.length; i++) await timeSession(entries[i]!.network, { input: inputs[i]! }, { warmup, trials: 1 });
   const samples = entries.map((): number[] => []);
   for (let t = 0; t < trials; t++) {
     for (let j = 0; j < entries.length; j++) {
       const i = (j + t) % entries.length;
-      const { samples: s } = await timeSession(entries[i]!.stylizer.session, { input: inputs[i]! }, { warmup: 1, trials: 1 });
+      const { samples: s } = await timeSession(entries[i]!.network, { input: inputs[i]! }, { warmup: 1, trials: 1 });
       samples[i]!.push(...s);
     }
     onTrial(t);
@@ -218,8 +223,12 @@ export async function evaluate(o: EvalOptions, onEvent: (e: EvalEvent) => void =
   try {
     const specs = [...o.models.map((spec, i) => ({ spec, role: 'model' as const, model: models[i]! })), ...(refModel ? [{ spec: reference!.spec, role: 'reference' as const, model: refModel }] : [])];
     // The user's path (Stylizer), its outputs taken before rounding for the metrics; the timing runs
-    // its session alone on a padded input, as it always has (padding and 8-bit copies are not the network's time).
-    for (const s of specs) entries.push({ ...s, stylizer: await Stylizer.create(s.model, { threads: r.threads, shared: false }) });
+    // the network alone on a padded float input, as it always has (padding and 8-bit conversions are
+    // not the network's time).
+    for (const s of specs) {
+      const network = await createSession(inferenceOnnx(s.model), { threads: r.threads });
+      entries.push({ ...s, stylizer: await Stylizer.create(s.model, { threads: r.threads, shared: false }), network });
+    }
     onEvent({ type: 'start', photos: files.length, models: o.models.length, losses: !!meter });
     const { sums, timingInputs } = await measurePhotos(entries, files, r, meter, onEvent);
 
@@ -247,7 +256,7 @@ export async function evaluate(o: EvalOptions, onEvent: (e: EvalEvent) => void =
       rows: toRows(entries, sums, times, timingInputs, Boolean(meter)),
     };
   } finally {
-    for (const e of entries) await e.stylizer.release();
+    for (const e of entries) await Promise.all([e.stylizer.release(), e.network.release()]);
     await meter?.release();
   }
 }

@@ -57,7 +57,7 @@ export interface VideoResult {
   readonly pipeline: PipelineStats;
   readonly decode: DecodeStats;
   readonly encode: EncodeStats;
-  /** Packing, network and unpacking time of the stylizer. */
+  /** Copies and network time of the stylizer run for `model` (zeros when one was given). */
   readonly stylizer: StylizerTiming;
 }
 
@@ -156,6 +156,8 @@ export async function stylizeVideo(input: string, output: string, opts: VideoOpt
   const stylizer = own ?? opts.stylizer!;
   let encoder: FrameEncoder | undefined;
   try {
+    // rgb24 in, rgb24 out: open that session now, so a model that cannot run fails before encoding starts.
+    await own?.session({ input: 3, output: 3 });
     encoder = encodeVideo(output, {
       width,
       height,
@@ -174,11 +176,13 @@ export async function stylizeVideo(input: string, output: string, opts: VideoOpt
       ...(opts.capacity ? { capacity: opts.capacity } : {}),
       ...(opts.shapePolicy ? { shapePolicy: opts.shapePolicy } : {}),
       ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+      // Decoded frames are fresh buffers nobody reads again: they move to the network's thread.
+      transferFrames: true,
       ...(source.frames !== undefined ? { total: source.frames } : {}),
       ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
     });
     const encode = await encoder.finish();
-    return { source, width, height, pipeline, decode, encode, stylizer: own ? { ...own.timing } : { pre: 0, run: 0, post: 0, frames: 0 } };
+    return { source, width, height, pipeline, decode, encode, stylizer: own?.timing ?? { copy: 0, run: 0, frames: 0 } };
   } catch (e) {
     abortDecode();
     await encoder?.abort();

@@ -39,6 +39,22 @@ test('video: raw rgb24 frames through stdin and stdout in a pipe', () => {
   assert.equal(r.stdout.length, 30 * 32 * 16 * 3);
 });
 
+test('video --json: events as JSON lines, progress with per-frame stage times', async () => {
+  const r = await runCli(['video', clip, '-o', join(dir, 'json.mkv'), '-m', model, '--size', '48x32', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, '', 'no bar and no summary beside the JSON');
+  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; perFrame?: Record<string, number>; stats?: { perFrame: Record<string, number>; frames: { stylized: number } } });
+  assert.deepEqual([events[0]!.type, events.at(-1)!.type], ['start', 'done']);
+  const progress = events.filter((e) => e.type === 'progress');
+  assert.ok(progress.length >= 1);
+  for (const per of [...progress.map((e) => e.perFrame!), events.at(-1)!.stats!.perFrame]) {
+    assert.deepEqual(Object.keys(per).sort(), ['copy', 'decodeWait', 'encodeWait', 'inference']);
+    assert.ok(Object.values(per).every((v) => Number.isFinite(v) && v >= 0), JSON.stringify(per));
+  }
+  assert.ok(events.at(-1)!.stats!.perFrame.inference! > 0);
+  assert.equal(events.at(-1)!.stats!.frames.stylized, 30);
+});
+
 test('video: a truncated input is one clear error line and no output file', async () => {
   const outDir = tempDir();
   const junk = join(dir, 'junk.mkv');
