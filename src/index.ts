@@ -46,11 +46,13 @@ export { pixelOnnx, withPixelIO, PIXELS_INPUT, PIXELS_OUTPUT, type PixelLayout, 
 export { createSession, type Session, type SessionOptions } from './runtime/ort.js';
 export { stylizeFiles, type FileEvent } from './runtime/files.js';
 export { verifyFixture } from './verify/index.js';
-export { stylizeVideo, type VideoOptions, type VideoResult, type VideoEvent } from './video/stylize.js';
+export { stylizeVideo, type VideoOptions, type VideoResult, type VideoEvent, type ScaleReport } from './video/stylize.js';
 export { measureFlicker, flickerOfFiles, type FlickerResult } from './video/flicker.js';
 export { runPipeline, checkFrame, type PipelineOptions, type PipelineStats, type PipelineEvent } from './runtime/pipeline.js';
 export { Fifo, type FifoPolicy, type FifoStats } from './runtime/fifo.js';
 export { WorkerStylizer, type FrameStylizer, type StylizeOptions, type StylizerTiming } from './runtime/worker.js';
+export { ScaleController, SCALE_LADDER, scaledSize, ladderFor, type ScaleControllerOptions, type ScaleChange, type ScaleState } from './runtime/adaptive.js';
+export { ScaledStylizer, type ScaledStylizerOptions } from './runtime/scaled-stylizer.js';
 export { probeVideo, decodeVideo, encodeVideo, type VideoInfo } from './io/video.js';
 export { train, type TrainOptions, type TrainEvent } from './train/trainer.js';
 export { verifyPerceptualFixture } from './verify/perceptual.js';

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { checkTargetFps } from '../runtime/adaptive.js';
 
 /** Commander parser for positive integers with a message naming the flag's problem. */
 export function positiveInt(value: string): number {
@@ -12,4 +13,14 @@ export function size(value: string): [number, number] {
   const m = /^(\d+)x(\d+)$/i.exec(value.trim());
   if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new InvalidArgumentError(`expected WIDTHxHEIGHT, got '${value}'`);
   return [Number(m[1]), Number(m[2])];
+}
+
+/** A frame rate to hold: a positive finite number (0, negative, NaN and 'Infinity' are refused). */
+export function targetFps(value: string): number {
+  try {
+    // Number('') is 0 and Number(' 15 ') is 15: blank and padded values go through the same check.
+    return checkTargetFps(value.trim() === '' ? NaN : Number(value));
+  } catch {
+    throw new InvalidArgumentError(`expected a positive number of frames per second, got '${value}'`);
+  }
 }

@@ -2,7 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DEFAULT_MODEL } from '../io/registry.js';
 import { SingleBar } from 'cli-progress';
 import { stylizeVideo, type VideoEvent } from '../video/stylize.js';
-import { positiveInt, size } from './options.js';
+import { positiveInt, size, targetFps } from './options.js';
 import { checkOutputs, overwriteOption } from './outputs.js';
 
 interface Flags {
@@ -19,6 +19,7 @@ interface Flags {
   threads?: number;
   crf?: number;
   preset?: string;
+  targetFps?: number;
   progress: boolean;
   json?: boolean;
   overwrite?: boolean;
@@ -54,8 +55,9 @@ export function register(program: Command): void {
     .option('--threads <n>', 'onnxruntime intra-op threads (defaults to all cores)', positiveInt)
     .option('--crf <n>', 'x264 quality, 0 = lossless (defaults to 18)', crf)
     .option('--preset <name>', 'x264 preset (defaults to veryfast)')
+    .option('--target-fps <fps>', 'frame rate to hold on a live stream: stylize at a lower resolution (in steps, upsampled back) when the network cannot keep up (defaults to none: full resolution)', targetFps)
     .option('--no-progress', 'no progress bar')
-    .option('--json', 'events as JSON lines (progress with per-frame stage times, then the stats) instead of the bar and summary; on stderr when the video goes to stdout');
+    .option('--json', 'events as JSON lines (progress with per-frame stage times and, under --target-fps, the scale; then the stats) instead of the bar and summary; on stderr when the video goes to stdout');
   overwriteOption(cmd)
     .action(async (input: string, f: Flags) => {
       await checkOutputs([f.output], { inputs: [input], ...(f.overwrite ? { overwrite: true } : {}) });
@@ -86,13 +88,16 @@ export function register(program: Command): void {
         ...(f.threads ? { threads: f.threads } : {}),
         ...(f.crf !== undefined ? { crf: f.crf } : {}),
         ...(f.preset ? { preset: f.preset } : {}),
+        ...(f.targetFps !== undefined ? { targetFps: f.targetFps } : {}),
         onEvent,
       }).finally(() => bar?.stop());
       if (f.json) return;
       const p = r.pipeline;
       const c = p.frames;
       const pad = r.encode.padded && `written as ${r.encode.padded.width}x${r.encode.padded.height}: H.264 needs even sides`;
-      const extra = [c.dropped && `${c.dropped} dropped`, c.rejected && `${c.rejected} rejected`, c.resized && `${c.resized} resized`, c.held && `${c.held} held`, pad].filter(Boolean).join(', ');
+      const a = r.adaptive;
+      const scale = a && `scale ${a.scale} for ${a.targetFps} fps after ${a.changes} change${a.changes === 1 ? '' : 's'}`;
+      const extra = [scale, c.dropped && `${c.dropped} dropped`, c.rejected && `${c.rejected} rejected`, c.resized && `${c.resized} resized`, c.held && `${c.held} held`, pad].filter(Boolean).join(', ');
       // stdout may carry the video itself: the summary goes to stderr.
       process.stderr.write(
         `${f.output === '-' ? 'stdout' : f.output}: ${c.written} frames ${r.width}x${r.height}, ${p.fps.toFixed(2)} fps, network busy ${(p.inferUtilization * 100).toFixed(0)}%${extra ? ` (${extra})` : ''}\n`,
