@@ -796,7 +796,7 @@ export const FILE_HASHES: Readonly<Record<string, Record<string, string>>> = {
     "model.json": "e10a0fe711533cb219be3b7924013a355a96175e599c6f0b469764e5daed79bc"
   },
   "models": {
-    "candy_rt.onnx": "e13666605bf26c511ad201520424870abd720a4f876562e16df9e586f677c10b",
+    "candy_rt.onnx": "24f3a756f37f98cfed9cea5f55790897b251af7131d1152b19e4f1ba06582e3e",
     "candy_rt_stable.onnx": "5ec0257516654ba5ea0f69881dcbdbbfc3c9140f3390f9b2002d73c4c90c48c9",
     "la_muse_rt.onnx": "da357eae6dec5af522e7451c16fec50c95a06e56357ffe48e28cd2d08417b433",
     "la_muse_rt_stable.onnx": "2de92484729f0377924f92ef8488c1f2a573e428e2e6bbea45dfbffe678d8fb9",

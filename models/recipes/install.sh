@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Ship finished runs of retrain.sh: each <name>.onnx from the work dir replaces models/<name>.onnx, its
+# event log goes to models/logs/ (every 10th step kept, as the other logs), its loss chart to docs/, and
+# the registry's hashes are regenerated. Usage: install.sh <work-dir> <name>...
+set -euo pipefail
+work=$1; shift
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+for n in "$@"; do
+  [ -f "$work/$n.done" ] || { echo "install.sh: $n has not finished (no $work/$n.done)" >&2; exit 1; }
+  cp "$work/$n.onnx" "$repo/models/$n.onnx"
+  node -e '
+    const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean);
+    const keep = lines.filter((l) => { const e = JSON.parse(l); return e.type !== "step" || e.step % 10 === 0 || e.step === e.steps; });
+    require("fs").writeFileSync(process.argv[2], keep.join("\n") + "\n");' "$work/$n.jsonl" "$repo/models/logs/$n.jsonl"
+  case $n in *_stable) charts=stability ;; *) charts=compression ;; esac
+  cp "$work/${n}_loss.png" "$repo/docs/$charts/${n}_loss.png"
+done
+(cd "$repo" && npx tsx scripts/gen-registry.ts "${STYLECAST_MIRROR:?set STYLECAST_MIRROR}")
