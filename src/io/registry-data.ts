@@ -800,7 +800,7 @@ export const FILE_HASHES: Readonly<Record<string, Record<string, string>>> = {
     "candy_rt_stable.onnx": "5ec0257516654ba5ea0f69881dcbdbbfc3c9140f3390f9b2002d73c4c90c48c9",
     "la_muse_rt.onnx": "da357eae6dec5af522e7451c16fec50c95a06e56357ffe48e28cd2d08417b433",
     "la_muse_rt_stable.onnx": "2de92484729f0377924f92ef8488c1f2a573e428e2e6bbea45dfbffe678d8fb9",
-    "mosaic_rt.onnx": "8f4ec74571bd776cfddbac01c0a2e5325e19359654d991385461f3c2f283e4c1",
+    "mosaic_rt.onnx": "c9c5b459a6fec8f4a421e8150b670ea568024eae067ef10ce4cca8eebf752f86",
     "mosaic_rt_stable.onnx": "184470b5e37626257174ec3248fe8e759b9438c94e859c266792161287b91c4f",
     "scream_rt.onnx": "6e963f8091a73ab1d75b9b9a5d1368e968f355cdc5f7b73192ba19c8d2125a37",
     "scream_rt_stable.onnx": "e55afc846b15c5584cf2431e969431323fbc1203492343337fcd4e141df0919a",
