@@ -92,6 +92,10 @@ const GROUP_RULES: Rules<[w: GroupWalk], void> = {
     if (w.producer) w.producer.norm = l.name;
     w.producer = undefined;
   },
+  // Style rows are not a teacher's: a conditional student starts random, or from a single-style one (styles.ts).
+  condNorm: () => {
+    throw new Error('transfer: a multi-style (conditional) network cannot be cut from a teacher; use --init random');
+  },
   relu: () => {},
   // The addition ties the body's output channels to its input's: the body must end in the group it started from.
   residual: (l, w) => {

@@ -117,6 +117,10 @@ const COREML_RULES: Rules<[at: CoremlLowering], void> = {
         variance: weightParams(new Float32Array(l.channels).fill(1), false),
       },
     }),
+  // The exporter bakes a conditional network's style mix into plain norms first (see coremlModel).
+  condNorm: (l) => {
+    throw new Error(`coreml export: conditional norm ${l.name}: bake a style or mix into the network first`);
+  },
   // Named after the layer it follows.
   relu: (_, at) => push(at, { name: `${at.cur}.relu`, layer: 'activation', activation: { ReLU: {} } }),
   residual: (l, at) => {
