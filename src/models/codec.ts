@@ -108,6 +108,11 @@ export interface OpaqueModel extends ModelFileFields {
 /** A decoded model file. */
 export type LoadedModel = TransformerModel | OpaqueModel;
 
+export type { StyleEntry, StyleMix } from './styles.js';
+
+/** A multi-style model's styles (row order); undefined for a single-style or opaque model. */
+export const stylesOf = (m: LoadedModel): readonly StyleEntry[] | undefined => (m.kind === 'transformer' ? m.styles : undefined);
+
 /**
  * The model as a stylecast transformer, for what needs its architecture or weights; an opaque
  * model is refused in one line saying what `purpose` needed.

@@ -1,7 +1,8 @@
 import type { LoadedModel } from '../models/modelfile.js';
+import type { StyleMix } from '../models/styles.js';
 import { inferenceOnnx } from '../models/inference.js';
 import { createSession, type Session, type SessionOptions } from './ort.js';
-import { checkBatchSize, SessionStylizer, type SessionStylizerOptions } from './session-stylizer.js';
+import { checkBatchSize, checkStyleOption, SessionStylizer, type SessionStylizerOptions } from './session-stylizer.js';
 
 export interface StylizerOptions extends SessionOptions {
   /** Most images per network run. Defaults to 4. */
@@ -11,7 +12,13 @@ export interface StylizerOptions extends SessionOptions {
    * session of its own, freed by {@link Stylizer.release} (for callers that run many models in turn).
    */
   readonly shared?: boolean;
+  /**
+   * A multi-style model's style or mix: a name ('candy') or weights by name ({ candy: 0.7, mosaic: 0.3 },
+   * normalized). Defaults to its first style; change it later with setStyle() or per call.
+   */
+  readonly style?: StyleMix;
 }
+
 
 // Sessions are expensive to create (graph optimization); share them per model bytes and threads.
 const sessions = new Map<string, Promise<Session>>();
@@ -35,6 +42,9 @@ function sessionFor(model: LoadedModel, opts: StylizerOptions): Promise<Session>
  * @example
  * const stylizer = await Stylizer.create(await loadModel('candy'));
  * const out = await stylizer.stylize({ width: 2, height: 2, channels: 3, data: new Uint8Array(12) });
+ * // A multi-style model: pick or blend its styles, on the same session.
+ * const multi = await Stylizer.create(await loadModel('multi.onnx'), { style: 'candy' });
+ * const blend = await multi.stylize(image, { style: { candy: 0.7, mosaic: 0.3 } });
  */
 export class Stylizer extends SessionStylizer {
   private constructor(model: LoadedModel, session: Session, opts: SessionStylizerOptions, private readonly owned: boolean) {
@@ -43,8 +53,10 @@ export class Stylizer extends SessionStylizer {
 
   static async create(model: LoadedModel, opts: StylizerOptions = {}): Promise<Stylizer> {
     const batchSize = checkBatchSize(opts.batchSize ?? 4);
+    checkStyleOption(model, opts.style);
     // onnxruntime-node's run() blocks this thread, so there is nothing to overlap a second batch with.
-    return new Stylizer(model, await sessionFor(model, opts), { batchSize, inFlight: 1 }, opts.shared === false);
+    const style = opts.style === undefined ? {} : { style: opts.style };
+    return new Stylizer(model, await sessionFor(model, opts), { batchSize, inFlight: 1, ...style }, opts.shared === false);
   }
 
   /** Free a session of its own (`shared: false`); shared sessions live as long as the process. */

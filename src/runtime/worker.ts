@@ -3,7 +3,7 @@ import { inferenceOnnx } from '../models/inference.js';
 import type { LoadedModel } from '../models/modelfile.js';
 import type { FromWorker, ToWorker } from './infer-worker.js';
 import type { Feeds, Fetches, Session } from './session.js';
-import { checkBatchSize, SessionStylizer, type SessionStylizerOptions, type StylizerTiming } from './session-stylizer.js';
+import { checkBatchSize, checkStyleOption, SessionStylizer, type SessionStylizerOptions, type StylizerTiming } from './session-stylizer.js';
 import type { StylizerOptions } from './stylizer.js';
 import { buffersOf } from './transfer.js';
 
@@ -129,9 +129,10 @@ export class WorkerStylizer extends SessionStylizer<WorkerSession> {
 
   static async create(model: LoadedModel, opts: StylizerOptions = {}): Promise<WorkerStylizer> {
     const batchSize = checkBatchSize(opts.batchSize ?? 1);
+    checkStyleOption(model, opts.style);
     const session = await WorkerSession.create(inferenceOnnx(model), opts.threads);
     // Every batch of a call goes to the worker at once: it runs them in order while the next are packed.
-    return new WorkerStylizer(model, session, { batchSize, inFlight: Infinity });
+    return new WorkerStylizer(model, session, { batchSize, inFlight: Infinity, ...(opts.style === undefined ? {} : { style: opts.style }) });
   }
 
   /** Packing and unpacking here, network runs on the worker thread. */

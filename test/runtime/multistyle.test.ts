@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { RawImage } from '../../src/io/pixels.js';
+import { Stylizer } from '../../src/runtime/stylizer.js';
+import { WorkerStylizer } from '../../src/runtime/worker.js';
+import { tinyModel } from '../helpers/models.js';
+import { tinyMultiModel } from '../helpers/multistyle.js';
+
+const image: RawImage = { width: 20, height: 12, channels: 3, data: Uint8Array.from({ length: 20 * 12 * 3 }, (_, i) => (i * 53) % 256) };
+const same = (a: RawImage, b: RawImage) => a.data.every((v, i) => v === b.data[i]);
+
+test('Stylizer: the style option, setStyle and a per-call style select and blend on one session', async () => {
+  const model = tinyMultiModel(['candy', 'mosaic', 'wave']);
+  const s = await Stylizer.create(model, { shared: false });
+  try {
+    const first = await s.stylize(image);
+    const candy = await s.stylize(image, { style: 'candy' });
+    const mosaic = await s.stylize(image, { style: 'mosaic' });
+    assert.ok(same(first, candy), 'defaults to the first style');
+    assert.ok(!same(candy, mosaic));
+    s.setStyle({ mosaic: 2, wave: 0 });
+    assert.ok(same(await s.stylize(image), mosaic), 'weights are normalized; setStyle lasts');
+    assert.ok(same(await s.stylize(image, { style: 'candy' }), candy), 'a per-call style is for that call');
+    assert.ok(same(await s.stylize(image), mosaic));
+    assert.throws(() => s.setStyle('scream'), /unknown style 'scream'; tiny-multi's styles are candy, mosaic, wave/);
+    await assert.rejects(s.stylize(image, { style: { candy: -1 } }), /style weight of 'candy' must be a number >= 0, got -1/);
+    const other = await Stylizer.create(model, { shared: false, style: 'mosaic' });
+    assert.ok(same(await other.stylize(image), mosaic));
+    await other.release();
+  } finally {
+    await s.release();
+  }
+  await assert.rejects(Stylizer.create(model, { style: { candy: 0 } }), /style weights are all zero/);
+  await assert.rejects(Stylizer.create(tinyModel(), { style: 'candy' }), /^Error: tiny is a single-style network: it takes no style selection/);
+});
+
+test('WorkerStylizer: styles and blends on a worker thread (the style feed is copied for each run)', async () => {
+  const model = tinyMultiModel(['candy', 'mosaic']);
+  const local = await Stylizer.create(model, { shared: false });
+  const w = await WorkerStylizer.create(model, { style: 'mosaic' });
+  try {
+    const [a, b] = await w.stylizeMany([image, image]);
+    assert.ok(same(a!, b!));
+    assert.ok(same(a!, await local.stylize(image, { style: 'mosaic' })));
+    const [mix] = await w.stylizeMany([image], { style: { candy: 0.5, mosaic: 0.5 } });
+    assert.ok(same(mix!, await local.stylize(image, { style: { candy: 1, mosaic: 1 } })));
+  } finally {
+    await w.close();
+    await local.release();
+  }
+});
