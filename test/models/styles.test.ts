@@ -159,3 +159,19 @@ test('replicate and append: a single-style network becomes every row; a learned 
   tampered.set(conv, f32(tampered.get(conv)!.dims, tampered.get(conv)!.data.map((v) => v + 1)));
   assert.throws(() => appendStyle(base, { config: learned.config, weights: tampered }), /shared weight 'conv1.conv2d.weight' differs from the base's/);
 });
+
+test("conditional norms in the other tables: weight transfer refuses a multi-style teacher and starts a multi-style student's rows fresh; CoreML takes a baked network", async () => {
+  const { transferWeights } = await import('../../src/compress/transfer.js');
+  const { coremlLayers } = await import('../../src/export/coreml/writer.js');
+  const c = student('torch', 2);
+  const teacher = { ...PRESETS.torch, width: 16, blocks: 2, firstKernel: 3, lastKernel: 3 };
+  const multiTeacher = { ...teacher, styles: 2 };
+  assert.throws(() => transferWeights(multiTeacher, randomWeights(multiTeacher), c, [0, 1]), /transfer: a multi-style \(conditional\) teacher cannot be cut into a student; use --init random/);
+  // From a single-style teacher the convs transfer and the style rows start fresh (their shape is no teacher tensor's).
+  const { report } = transferWeights(teacher, randomWeights(teacher), c, [0, 1]);
+  assert.deepEqual([...report.fresh].sort(), normParamNames(c).sort());
+  const w = multiWeights(c, 9);
+  assert.throws(() => coremlLayers(c, w), /coreml export: conditional norm in1: bake a style or mix into the network first/);
+  const baked = bakeStyle({ config: c, weights: w }, oneHot(2, 1));
+  assert.equal(coremlLayers(baked.config, baked.weights).filter((l) => l.layer === 'batchnorm').length, normParamNames(c).length / 2);
+});

@@ -49,3 +49,23 @@ test('WorkerStylizer: styles and blends on a worker thread (the style feed is co
     await local.release();
   }
 });
+
+test('a multi-style model quantized to fp16 keeps its styles and its style input; int8 is refused', async () => {
+  const { quantizeModel } = await import('../../src/compress/quantize.js');
+  const model = tinyMultiModel(['candy', 'mosaic']);
+  const half = await quantizeModel(model, 'fp16');
+  assert.deepEqual(half.styles!.map((s) => s.name), ['candy', 'mosaic']);
+  const [a, b] = [await Stylizer.create(model, { shared: false }), await Stylizer.create(half, { shared: false })];
+  try {
+    for (const style of ['candy', 'mosaic', { candy: 1, mosaic: 1 }]) {
+      const [x, y] = [await a.stylizeFloat(image, { style }), await b.stylizeFloat(image, { style })];
+      let d = 0;
+      for (let i = 0; i < x.length; i++) d = Math.max(d, Math.abs(x[i]! - y[i]!));
+      assert.ok(d < 3, `fp16 within 3 levels at ${JSON.stringify(style)}: ${d}`);
+    }
+  } finally {
+    await a.release();
+    await b.release();
+  }
+  await assert.rejects(quantizeModel(model, 'int8', { calibration: [] }), /int8 quantization of the multi-style network tiny-multi is not supported/);
+});
