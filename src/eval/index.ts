@@ -14,6 +14,10 @@ import { summarize, type Summary } from '../perf/stats.js';
 import { timeSession } from '../perf/time.js';
 import { imagesToTensor, type RawImage } from '../io/pixels.js';
 import { Stylizer } from '../runtime/stylizer.js';
+import type { Feeds } from '../runtime/session.js';
+import { stylesOf } from '../models/codec.js';
+import { styleFeed, type StyleMix } from '../models/styles.js';
+import { STYLE_INPUT } from '../models/transformer.js';
 import { listImages } from '../train/data.js';
 import { LossMeter, readStyleTensor, type PerceptualLosses } from './losses.js';
 import { psnr, ssim } from './metrics.js';
@@ -44,6 +48,8 @@ export interface EvalOptions {
   readonly threads?: number;
   /** Style image for the style loss; defaults to the reference's (or the models' teacher's) registered one. */
   readonly style?: string;
+  /** The style or mix multi-style models (model or reference) paint in; defaults to each one's first style. */
+  readonly modelStyle?: StyleMix;
   /** Longer side of the style image for its Grams. Defaults to 512. */
   readonly styleSize?: number;
   /** Loss network. Defaults to the registered 'vgg19-block1-3'. */
@@ -151,6 +157,8 @@ interface Entry {
   readonly role: 'model' | 'reference';
   readonly model: LoadedModel;
   readonly stylizer: Stylizer;
+  /** What a timed run feeds besides the input: a multi-style model's `style`. */
+  readonly extra: Feeds;
 }
 
 function checkInt(v: number | undefined, flag: string, min = 1): void {
@@ -170,12 +178,12 @@ async function photoList(dir: string, limit: number | undefined): Promise<string
  * load changes on the machine hit all models alike and their ratio stays meaningful.
  */
 async function timeAlternating(entries: readonly Entry[], inputs: readonly Tensor[], trials: number, warmup: number, onTrial: (t: number) => void): Promise<Summary[]> {
-  for (let i = 0; i < entries.length; i++) await timeSession(entries[i]!.stylizer.session, { input: inputs[i]! }, { warmup, trials: 1 });
+  for (let i = 0; i < entries.length; i++) await timeSession(entries[i]!.stylizer.session, { input: inputs[i]!, ...entries[i]!.extra }, { warmup, trials: 1 });
   const samples = entries.map((): number[] => []);
   for (let t = 0; t < trials; t++) {
     for (let j = 0; j < entries.length; j++) {
       const i = (j + t) % entries.length;
-      const { samples: s } = await timeSession(entries[i]!.stylizer.session, { input: inputs[i]! }, { warmup: 0, trials: 1 });
+      const { samples: s } = await timeSession(entries[i]!.stylizer.session, { input: inputs[i]!, ...entries[i]!.extra }, { warmup: 0, trials: 1 });
       samples[i]!.push(...s);
     }
     onTrial(t);
@@ -216,7 +224,13 @@ export async function evaluate(o: EvalOptions, onEvent: (e: EvalEvent) => void =
     const specs = [...o.models.map((spec, i) => ({ spec, role: 'model' as const, model: models[i]! })), ...(refModel ? [{ spec: reference!.spec, role: 'reference' as const, model: refModel }] : [])];
     // The user's path (Stylizer), its outputs taken before rounding for the metrics; the timing runs
     // its session alone on a padded input, as it always has (padding and 8-bit copies are not the network's time).
-    for (const s of specs) entries.push({ ...s, stylizer: await Stylizer.create(s.model, { threads: r.threads, shared: false }) });
+    for (const s of specs) {
+      // A multi-style model paints the asked style (or its first); single-style ones are as they are.
+      const styles = stylesOf(s.model);
+      const style = styles && o.modelStyle !== undefined ? { style: o.modelStyle } : {};
+      const extra: Feeds = styles ? { [STYLE_INPUT]: styleFeed(styles, o.modelStyle, s.model.info.name) } : {};
+      entries.push({ ...s, extra, stylizer: await Stylizer.create(s.model, { threads: r.threads, shared: false, ...style }) });
+    }
     onEvent({ type: 'start', photos: files.length, models: o.models.length, losses: !!meter });
     const { sums, timingInputs } = await measurePhotos(entries, files, r, meter, onEvent);
 

@@ -1,4 +1,5 @@
 import type { Tensor } from '../graph/tensor.js';
+import { stylesOf } from '../models/codec.js';
 import { loadModel } from '../models/load.js';
 import { createSession, type Session } from '../runtime/ort.js';
 import { sessionOptions, type ResolvedTrainOptions, type TrainOptions } from './spec.js';
@@ -35,7 +36,10 @@ export function teacherRunner(o: ResolvedTrainOptions, teacher: string | undefin
   return {
     async open() {
       if (!teacher) throw new Error('a distillation term needs --teacher <model>');
-      session ??= loadModel(teacher).then((m) => createSession(m.onnx, sessionOptions(o)));
+      session ??= loadModel(teacher).then((m) => {
+        if (stylesOf(m)) throw new Error(`teacher ${teacher} is a multi-style network: distillation needs a single-style teacher for each style`);
+        return createSession(m.onnx, sessionOptions(o));
+      });
       return output(await session);
     },
     async release() {

@@ -69,3 +69,23 @@ test('a multi-style model quantized to fp16 keeps its styles and its style input
   }
   await assert.rejects(quantizeModel(model, 'int8', { calibration: [] }), /int8 quantization of the multi-style network tiny-multi is not supported/);
 });
+
+test('eval of a multi-style model at a style or mix (--style-mix): the photos and the timed runs feed the style; an unknown style is refused', async () => {
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const sharp = (await import('sharp')).default;
+  const { evaluate } = await import('../../src/eval/index.js');
+  const { tempDir } = await import('../helpers/tmp.js');
+  const dir = tempDir('stylecast-multi-eval-');
+  mkdirSync(join(dir, 'photos'));
+  await sharp(Buffer.from(image.data), { raw: { width: 20, height: 12, channels: 3 } }).png().toFile(join(dir, 'photos', 'a.png'));
+  const file = join(dir, 'multi.onnx');
+  writeFileSync(file, tinyMultiModel(['candy', 'mosaic']).onnx);
+  const base = { models: [file], reference: file, photos: join(dir, 'photos'), width: 20, height: 12, trials: 2, warmup: 1, threads: 1, peak: false } as const;
+  const same = await evaluate({ ...base, modelStyle: 'mosaic' });
+  assert.equal(same.rows[0]!.psnr, Infinity, 'model and reference paint the same style');
+  assert.equal(same.rows[0]!.time.n, 2);
+  const mix = await evaluate({ ...base, modelStyle: { candy: 1, mosaic: 1 } });
+  assert.equal(mix.rows[0]!.psnr, Infinity);
+  await assert.rejects(evaluate({ ...base, modelStyle: 'scream' }), /unknown style 'scream'/);
+});
