@@ -2,6 +2,8 @@
  * The live loop of the published browser entry (`stylecast/web` through the example page, WASM, fake
  * camera) against inference alone in the same page and run: how much of the model's speed the loop
  * (capture, queue, worker hand-off, drawing) delivers as shown frames. Target: shown >= 90% of it.
+ * Then the same loop with `targetFps` (issue 19: >= 13.5 fps shown with 15 at 640x480, and the scale
+ * it settles on).
  */
 import type { Browser } from 'playwright-core';
 import type { StaticServer } from '../test/helpers/static.js';
@@ -28,18 +30,35 @@ export interface LiveLoopResult {
   readonly droppedPerShown: number;
   /** shownFps / inferenceFps. */
   readonly ratio: number;
+  readonly target?: TargetResult;
+}
+
+/** The live loop with `targetFps`, measured after it has had `settleSeconds` to pick a scale. */
+export interface TargetResult {
+  readonly targetFps: number;
+  readonly settleSeconds: number;
+  readonly shownFps: number;
+  readonly frames: number;
+  readonly seconds: number;
+  /** The scale at the end, and the share of the measured frames shown at each scale. */
+  readonly scale: number;
+  readonly scales: Readonly<Record<string, number>>;
+  /** Scale changes seen in the frames, settling included. */
+  readonly changes: number;
+  readonly workerMs: number;
 }
 
 type Win = Window & { sc: WebApi };
 
-export async function benchLiveLoop(browser: Browser, opts: { seconds: number; inferenceRuns: number }): Promise<LiveLoopResult> {
+/** `targetFps` 0 skips the target phase; defaults to 15 (issue 19's target) with 10 s to settle. */
+export async function benchLiveLoop(browser: Browser, opts: { seconds: number; inferenceRuns: number; targetFps?: number; settleSeconds?: number }): Promise<LiveLoopResult> {
   await ensureBrowserEntry();
   // Cross-origin isolated, as a page wanting WASM threads would be served.
   const server: StaticServer = await serveExamplePage({ isolate: true });
   const page = await browser.newPage();
   try {
     await openExample(page, server.url);
-    return await page.evaluate(async ({ seconds, inferenceRuns }) => {
+    return await page.evaluate(async ({ seconds, inferenceRuns, targetFps, settleSeconds }) => {
       const { sc } = window as unknown as Win;
       const img = new Image();
       img.src = '/photos/webcam.jpg';
@@ -73,6 +92,37 @@ export async function benchLiveLoop(browser: Browser, opts: { seconds: number; i
       await live.stop();
 
       const after = await inferenceFps(model, inferenceRuns);
+
+      let target: TargetResult | undefined;
+      if (targetFps > 0) {
+        const adaptive = new sc.LiveStylizer(document.createElement('canvas'), { size: { width: 640, height: 480 }, targetFps });
+        const shown: number[] = [];
+        adaptive.addEventListener('frame', (e) => shown.push(e.detail.scale));
+        await adaptive.setStyle(model);
+        await adaptive.start();
+        await new Promise((ok) => setTimeout(ok, settleSeconds * 1000));
+        const from = shown.length;
+        const t0 = performance.now();
+        await new Promise((ok) => setTimeout(ok, seconds * 1000));
+        const end = adaptive.stats();
+        const elapsed = (performance.now() - t0) / 1000;
+        await adaptive.stop();
+        const measured = shown.slice(from);
+        const scales: Record<string, number> = {};
+        for (const scale of measured) scales[scale] = (scales[scale] ?? 0) + 1 / measured.length;
+        target = {
+          targetFps,
+          settleSeconds,
+          shownFps: +(measured.length / elapsed).toFixed(2),
+          frames: measured.length,
+          seconds: +elapsed.toFixed(2),
+          scale: end.scale,
+          scales: Object.fromEntries(Object.entries(scales).map(([k, v]) => [k, +v.toFixed(3)])),
+          changes: shown.filter((scale, i) => i > 0 && scale !== shown[i - 1]).length,
+          workerMs: +end.inferenceMs.toFixed(1),
+        };
+      }
+
       const frames = s1.shown - s0.shown;
       const shownFps = frames / elapsed;
       const inference = (before + after) / 2;
@@ -94,8 +144,9 @@ export async function benchLiveLoop(browser: Browser, opts: { seconds: number; i
         runMs: r(s1.runMs, 1),
         droppedPerShown: frames ? r((s1.dropped - s0.dropped) / frames, 1) : 0,
         ratio: r(shownFps / inference, 3),
+        ...(target ? { target } : {}),
       };
-    }, opts);
+    }, { ...opts, targetFps: opts.targetFps ?? 15, settleSeconds: opts.settleSeconds ?? 10 });
   } finally {
     await page.close();
     await server.close();
@@ -113,6 +164,22 @@ export function liveLoopMarkdown(r: LiveLoopResult): string[] {
     '| model | size | inference-only fps (before / after) | shown fps | shown / inference | frames / s | capture fps | worker ms | session.run ms | dropped per shown | target |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
     `| ${r.model} | ${r.size} | ${r.inferenceFps} (${r.inferenceFpsBefore} / ${r.inferenceFpsAfter}) | ${r.shownFps} | ${(r.ratio * 100).toFixed(1)}% | ${r.frames} / ${r.seconds} | ${r.captureFps} | ${r.workerMs} | ${r.runMs} | ${r.droppedPerShown} | ${r.ratio >= 0.9 ? 'met (>= 90%)' : 'missed (< 90%)'} |`,
+    '',
+    ...(r.target ? targetMarkdown(r.model, r.target) : []),
+  ];
+}
+
+function targetMarkdown(model: string, t: TargetResult): string[] {
+  const goal = 0.9 * t.targetFps;
+  return [
+    `### With \`targetFps: ${t.targetFps}\``,
+    '',
+    `The same loop and model with a target frame rate, measured after ${t.settleSeconds} s to settle. Scales are per side of 640x480;`,
+    'the share of the measured frames shown at each scale, and changes counted over the whole run (settling included).',
+    '',
+    '| model | target fps | shown fps | frames / s | scale at the end | frames per scale | scale changes | worker ms | target (>= 90% of it) |',
+    '|---|---|---|---|---|---|---|---|---|',
+    `| ${model} | ${t.targetFps} | ${t.shownFps} | ${t.frames} / ${t.seconds} | ${t.scale} | ${Object.entries(t.scales).map(([k, v]) => `${k}: ${(v * 100).toFixed(0)}%`).join(', ')} | ${t.changes} | ${t.workerMs} | ${t.shownFps >= goal ? `met (>= ${goal})` : `missed (< ${goal})`} |`,
     '',
   ];
 }

@@ -158,6 +158,7 @@ export async function benchBrowser(opts: BrowserBenchOptions = {}): Promise<obje
       const liveSeconds = opts.liveSeconds ?? 30;
       const live = liveSeconds > 0 ? await benchLiveLoop(browser, { seconds: liveSeconds, inferenceRuns: opts.inferenceRuns ?? 20 }) : undefined;
       if (live) process.stderr.write(`bench browser: live loop ${live.model}: ${live.shownFps} fps shown, ${live.inferenceFps} inference-only (${(live.ratio * 100).toFixed(1)}%)\n`);
+      if (live?.target) process.stderr.write(`bench browser: live loop with targetFps ${live.target.targetFps}: ${live.target.shownFps} fps shown at scale ${live.target.scale}\n`);
       const browserName = `Chromium ${browser.version()} headless (--disable-gpu)`;
       const cameraName = clip ? 'asl_book.mkv 640x480@30 (fake device)' : 'ffmpeg testsrc 640x480@30 (fake device)';
       const result = { bench: 'browser', date: new Date().toISOString(), machine, browser: browserName, camera: cameraName, rows, ...(live ? { live } : {}) };

@@ -1,5 +1,5 @@
 /**
- * A before/after sheet for the README: test photos on the top row, the model's output below.
+ * A before/after sheet for the docs: test photos on the top row, the model's output below.
  * Usage: npx tsx scripts/before-after.ts <model> <out.jpg> <photo...>
  */
 import sharp from 'sharp';

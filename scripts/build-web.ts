@@ -1,6 +1,6 @@
 /**
- * Build the browser entry (dist/browser/) and print its size: `npm run build:web`. The README's
- * "Use it in your page" section quotes these numbers.
+ * Build the browser entry (dist/browser/) and print its size: `npm run build:web`. docs/web.md
+ * ("Use it in your page") quotes these numbers.
  */
 import { buildBrowserEntry } from './browser-entry.js';
 

@@ -1,5 +1,5 @@
 /**
- * Make the README gallery: one test photo in every registered teacher style.
+ * Make the gallery in docs/models.md: one test photo in every registered teacher style.
  * Usage: STYLECAST_MIRROR=../shared/assets npx tsx scripts/gallery.ts [photo] [outDir]
  */
 import { mkdir, writeFile } from 'node:fs/promises';

@@ -5,11 +5,18 @@
 # row), so the network is a torch-family student like it (width 8, 2 blocks, 3x3 ends, reflect,
 # nearest, tanh, conv bias, no final norm, epsilon 1e-5) and runs at a single student's speed.
 # Steps go round-robin over the styles, so 9000 steps are 1500 per style, as each student had.
-# Resumable: rerun the same command; a finished run is skipped.
+# Resumable: rerun the same command; a finished run is skipped. It can share retrain.sh's work dir:
+# it writes only multi_rt.* there (retrain.sh's names are <student> and <student>_stable, the layout
+# install.sh reads), and takes candy_rt.onnx only once retrain.sh has finished it (candy_rt.done).
 # Usage: multistyle.sh <work-dir> [init-student.onnx]   (default: <work-dir>/candy_rt.onnx from retrain.sh)
 set -euo pipefail
 work=$1
 init=${2:-$work/candy_rt.onnx}
+if [ $# -lt 2 ] && [ ! -f "$work/candy_rt.done" ]; then
+  echo "multistyle.sh: $work/candy_rt.onnx is not finished (no $work/candy_rt.done): run retrain.sh $work candy_rt first, or name a student" >&2
+  exit 1
+fi
+[ -f "$init" ] || { echo "multistyle.sh: no such student: $init" >&2; exit 1; }
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 S="${STYLECAST_MIRROR:?set STYLECAST_MIRROR}/images/styles"
 name=multi_rt

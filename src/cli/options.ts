@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { parseStyleMix, type StyleMix } from '../models/styles.js';
+import { checkTargetFps } from '../runtime/adaptive.js';
 
 /** Commander parser for positive integers with a message naming the flag's problem. */
 export function positiveInt(value: string): number {
@@ -26,3 +27,13 @@ export function styleMix(value: string): StyleMix {
 
 /** Help of the `--style` flag of the commands that stylize. */
 export const STYLE_HELP = "a multi-style model's style, or a blend: candy, or candy=0.7,mosaic=0.3 (weights normalized; defaults to its first style)";
+
+/** A frame rate to hold: a positive finite number (0, negative, NaN and 'Infinity' are refused). */
+export function targetFps(value: string): number {
+  try {
+    // Number('') is 0 and Number(' 15 ') is 15: blank and padded values go through the same check.
+    return checkTargetFps(value.trim() === '' ? NaN : Number(value));
+  } catch {
+    throw new InvalidArgumentError(`expected a positive number of frames per second, got '${value}'`);
+  }
+}

@@ -3,7 +3,7 @@ import { DEFAULT_MODEL } from '../io/registry.js';
 import { SingleBar } from 'cli-progress';
 import { stylizeVideo, type VideoEvent } from '../video/stylize.js';
 import type { StyleMix } from '../models/styles.js';
-import { positiveInt, size, STYLE_HELP, styleMix } from './options.js';
+import { positiveInt, size, STYLE_HELP, styleMix, targetFps } from './options.js';
 import { checkOutputs, overwriteOption } from './outputs.js';
 
 interface Flags {
@@ -21,7 +21,9 @@ interface Flags {
   threads?: number;
   crf?: number;
   preset?: string;
+  targetFps?: number;
   progress: boolean;
+  json?: boolean;
   overwrite?: boolean;
 }
 
@@ -56,13 +58,17 @@ export function register(program: Command): void {
     .option('--threads <n>', 'onnxruntime intra-op threads (defaults to all cores)', positiveInt)
     .option('--crf <n>', 'x264 quality, 0 = lossless (defaults to 18)', crf)
     .option('--preset <name>', 'x264 preset (defaults to veryfast)')
-    .option('--no-progress', 'no progress bar');
+    .option('--target-fps <fps>', 'frame rate to hold on a live stream: stylize at a lower resolution (in steps, upsampled back) when the network cannot keep up (defaults to none: full resolution)', targetFps)
+    .option('--no-progress', 'no progress bar')
+    .option('--json', 'events as JSON lines (progress with per-frame stage times and, under --target-fps, the scale; then the stats) instead of the bar and summary; on stderr when the video goes to stdout');
   overwriteOption(cmd)
     .action(async (input: string, f: Flags) => {
       await checkOutputs([f.output], { inputs: [input], ...(f.overwrite ? { overwrite: true } : {}) });
       let bar: SingleBar | undefined;
+      const json = f.output === '-' ? process.stderr : process.stdout;
       const onEvent = (e: VideoEvent) => {
-        if (e.type === 'start') {
+        if (f.json) json.write(`${JSON.stringify(e)}\n`);
+        else if (e.type === 'start') {
           const total = e.source.frames ?? 0;
           if (f.progress && process.stderr.isTTY !== false && total > 0) {
             bar = new SingleBar({ format: 'video |{bar}| {value}/{total} frames | {fps} fps | ETA {eta_formatted} | dropped {dropped}', stream: process.stderr, etaBuffer: 30 });
@@ -86,12 +92,16 @@ export function register(program: Command): void {
         ...(f.threads ? { threads: f.threads } : {}),
         ...(f.crf !== undefined ? { crf: f.crf } : {}),
         ...(f.preset ? { preset: f.preset } : {}),
+        ...(f.targetFps !== undefined ? { targetFps: f.targetFps } : {}),
         onEvent,
       }).finally(() => bar?.stop());
+      if (f.json) return;
       const p = r.pipeline;
       const c = p.frames;
       const pad = r.encode.padded && `written as ${r.encode.padded.width}x${r.encode.padded.height}: H.264 needs even sides`;
-      const extra = [c.dropped && `${c.dropped} dropped`, c.rejected && `${c.rejected} rejected`, c.resized && `${c.resized} resized`, c.held && `${c.held} held`, pad].filter(Boolean).join(', ');
+      const a = r.adaptive;
+      const scale = a && `scale ${a.scale} for ${a.targetFps} fps after ${a.changes} change${a.changes === 1 ? '' : 's'}`;
+      const extra = [scale, c.dropped && `${c.dropped} dropped`, c.rejected && `${c.rejected} rejected`, c.resized && `${c.resized} resized`, c.held && `${c.held} held`, pad].filter(Boolean).join(', ');
       // stdout may carry the video itself: the summary goes to stderr.
       process.stderr.write(
         `${f.output === '-' ? 'stdout' : f.output}: ${c.written} frames ${r.width}x${r.height}, ${p.fps.toFixed(2)} fps, network busy ${(p.inferUtilization * 100).toFixed(0)}%${extra ? ` (${extra})` : ''}\n`,

@@ -4,20 +4,21 @@ import { decodeImage } from '../io/decode.js';
 import { REGISTRY, type AssetEntry } from '../io/registry.js';
 import { defaultStore, resolveStyleImage, type StoreOptions } from '../io/store.js';
 import { loadVgg } from '../models/importers/vgg.js';
+import { inferenceOnnx } from '../models/inference.js';
 import { isModelPath, loadModel } from '../models/load.js';
 import type { LoadedModel } from '../models/modelfile.js';
-import { countCost } from '../models/transformer.js';
+import { countCost, STYLE_INPUT } from '../models/transformer.js';
 import type { VggWeights } from '../models/vgg.js';
 import { formatMachine, machineInfo, type MachineInfo } from '../perf/machine.js';
 import { measureMatmulPeak, type PeakOptions } from '../perf/peak.js';
 import { summarize, type Summary } from '../perf/stats.js';
 import { timeSession } from '../perf/time.js';
 import { imagesToTensor, type RawImage } from '../io/pixels.js';
+import { createSession, type Session } from '../runtime/ort.js';
 import { Stylizer } from '../runtime/stylizer.js';
 import type { Feeds } from '../runtime/session.js';
 import { stylesOf } from '../models/codec.js';
 import { styleFeed, type StyleMix } from '../models/styles.js';
-import { STYLE_INPUT } from '../models/transformer.js';
 import { listImages } from '../train/data.js';
 import { LossMeter, readStyleTensor, type PerceptualLosses } from './losses.js';
 import { psnr, ssim } from './metrics.js';
@@ -156,8 +157,11 @@ interface Entry {
   readonly spec: string;
   readonly role: 'model' | 'reference';
   readonly model: LoadedModel;
+  /** The user's path, whose outputs before rounding the metrics read. */
   readonly stylizer: Stylizer;
-  /** What a timed run feeds besides the input: a multi-style model's `style`. */
+  /** The network alone on a padded float input (what the time columns measure). */
+  readonly network: Session;
+  /** What a timed run of `network` feeds besides the input: a multi-style model's `style`. */
   readonly extra: Feeds;
 }
 
@@ -174,16 +178,19 @@ async function photoList(dir: string, limit: number | undefined): Promise<string
 }
 
 /**
- * Time every session at batch 1, one run each in turn (the order rotating every round), so that
- * load changes on the machine hit all models alike and their ratio stays meaningful.
+ * Time every session at batch 1, the models in turn (the order rotating every round), so that load
+ * changes on the machine hit all models alike and their ratio stays meaningful. Each timed run follows
+ * an untimed run of the same session, as a frame follows a frame in video: a run straight after
+ * another model's is cold (its weights and arenas evicted from cache, its threads parked), which cost a
+ * width-8 student 35-70% at 640x480 and a teacher under 10%, so cold runs would misstate their ratio.
  */
 async function timeAlternating(entries: readonly Entry[], inputs: readonly Tensor[], trials: number, warmup: number, onTrial: (t: number) => void): Promise<Summary[]> {
-  for (let i = 0; i < entries.length; i++) await timeSession(entries[i]!.stylizer.session, { input: inputs[i]!, ...entries[i]!.extra }, { warmup, trials: 1 });
+  for (let i = 0; i < entries.length; i++) await timeSession(entries[i]!.network, { input: inputs[i]!, ...entries[i]!.extra }, { warmup, trials: 1 });
   const samples = entries.map((): number[] => []);
   for (let t = 0; t < trials; t++) {
     for (let j = 0; j < entries.length; j++) {
       const i = (j + t) % entries.length;
-      const { samples: s } = await timeSession(entries[i]!.stylizer.session, { input: inputs[i]!, ...entries[i]!.extra }, { warmup: 0, trials: 1 });
+      const { samples: s } = await timeSession(entries[i]!.network, { input: inputs[i]!, ...entries[i]!.extra }, { warmup: 1, trials: 1 });
       samples[i]!.push(...s);
     }
     onTrial(t);
@@ -223,13 +230,15 @@ export async function evaluate(o: EvalOptions, onEvent: (e: EvalEvent) => void =
   try {
     const specs = [...o.models.map((spec, i) => ({ spec, role: 'model' as const, model: models[i]! })), ...(refModel ? [{ spec: reference!.spec, role: 'reference' as const, model: refModel }] : [])];
     // The user's path (Stylizer), its outputs taken before rounding for the metrics; the timing runs
-    // its session alone on a padded input, as it always has (padding and 8-bit copies are not the network's time).
+    // the network alone on a padded float input, as it always has (padding and 8-bit conversions are
+    // not the network's time).
     for (const s of specs) {
-      // A multi-style model paints the asked style (or its first); single-style ones are as they are.
+      // A multi-style model paints the asked style (or its first), in both; single-style ones are as they are.
       const styles = stylesOf(s.model);
       const style = styles && o.modelStyle !== undefined ? { style: o.modelStyle } : {};
       const extra: Feeds = styles ? { [STYLE_INPUT]: styleFeed(styles, o.modelStyle, s.model.info.name) } : {};
-      entries.push({ ...s, extra, stylizer: await Stylizer.create(s.model, { threads: r.threads, shared: false, ...style }) });
+      const network = await createSession(inferenceOnnx(s.model), { threads: r.threads });
+      entries.push({ ...s, stylizer: await Stylizer.create(s.model, { threads: r.threads, shared: false, ...style }), network, extra });
     }
     onEvent({ type: 'start', photos: files.length, models: o.models.length, losses: !!meter });
     const { sums, timingInputs } = await measurePhotos(entries, files, r, meter, onEvent);
@@ -258,7 +267,7 @@ export async function evaluate(o: EvalOptions, onEvent: (e: EvalEvent) => void =
       rows: toRows(entries, sums, times, timingInputs, Boolean(meter)),
     };
   } finally {
-    for (const e of entries) await e.stylizer.release();
+    for (const e of entries) await Promise.all([e.stylizer.release(), e.network.release()]);
     await meter?.release();
   }
 }
@@ -399,7 +408,7 @@ export function formatEvalMarkdown(r: EvalReport): string {
     ...(r.command ? [`Command: \`${r.command}\`  `] : []),
     `Photos: ${r.photos.files.length} from \`${r.photos.dir}\`, cover-resized and centre-cropped to ${r.width}x${r.height}  `,
     `Reference: ${ref}; style image: ${styleLine}  `,
-    `Timing: batch 1, ${r.trials} timed run${plural(r.trials)} per model after ${r.warmup} warm-up run${plural(r.warmup)}, ${r.threads} thread${plural(r.threads)}, the models and the reference run in turn  `,
+    `Timing: batch 1, ${r.trials} timed run${plural(r.trials)} per model after ${r.warmup} warm-up run${plural(r.warmup)}, ${r.threads} thread${plural(r.threads)}, the models and the reference in turn, each timed run right after an untimed run of the same model  `,
     `Machine: ${formatMachine(r.machine)}; load average ${r.loadavg.join(' / ')} (1/5/15 min) before the evaluation started  `,
     peak,
     '',

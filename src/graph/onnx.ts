@@ -74,9 +74,8 @@ function attributes(op: string, kinds: Readonly<Record<string, AttrKind>>, attrs
     .map(([k, v]) => attribute(op, k, kinds[k], v));
 }
 
-/** Serialize a graph to ONNX ModelProto bytes. */
-export function toOnnx(g: Graph, opts: OnnxOptions = {}): Uint8Array {
-  const nodes = g.nodes.map((n) => {
+function nodeProtos(g: Graph) {
+  return g.nodes.map((n) => {
     const inputs = n.inputs.map((v) => v?.name ?? '');
     while (inputs.length && inputs[inputs.length - 1] === '') inputs.pop();
     return onnx.NodeProto.create({
@@ -87,6 +86,12 @@ export function toOnnx(g: Graph, opts: OnnxOptions = {}): Uint8Array {
       attribute: attributes(n.def.type, n.def.attrKinds, n.attrs),
     });
   });
+}
+
+const initializerProtos = (g: Graph) => [...g.initializers.entries()].map(([name, i]) => tensorProto(name, i.tensor));
+
+/** Serialize a graph to ONNX ModelProto bytes. */
+export function toOnnx(g: Graph, opts: OnnxOptions = {}): Uint8Array {
   const model = onnx.ModelProto.create({
     irVersion: IR_VERSION,
     producerName: 'stylecast',
@@ -95,13 +100,92 @@ export function toOnnx(g: Graph, opts: OnnxOptions = {}): Uint8Array {
     metadataProps: Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value })),
     graph: {
       name: g.name,
-      node: nodes,
+      node: nodeProtos(g),
       input: g.inputs.map(valueInfo),
       output: g.outputs.map(valueInfo),
-      initializer: [...g.initializers.entries()].map(([name, i]) => tensorProto(name, i.tensor)),
+      initializer: initializerProtos(g),
     },
   });
   return onnx.ModelProto.encode(model).finish();
+}
+
+/** Where an ONNX model sits inside a graph of ours (see {@link toOnnxAround}). */
+export interface Inlined {
+  /** The model's bytes. */
+  readonly onnx: Uint8Array;
+  /** Its input that the outer graph feeds: [its name, the outer value fed to it]. */
+  readonly input: readonly [string, Value];
+  /** Its output that the outer graph reads: [its name, the outer graph's input that stands for it]. */
+  readonly output: readonly [string, Value];
+  /** Oldest default-domain opset under which outer's ops mean what they mean at {@link OPSET}. */
+  readonly minOpset: number;
+}
+
+/** Every value name a graph and its subgraphs define or read. */
+function namesIn(g: onnxProto.onnx.IGraphProto, into = new Set<string>()): Set<string> {
+  for (const v of [...(g.input ?? []), ...(g.output ?? []), ...(g.valueInfo ?? [])]) into.add(v.name ?? '');
+  for (const t of g.initializer ?? []) into.add(t.name ?? '');
+  for (const n of g.node ?? []) {
+    for (const v of [...(n.input ?? []), ...(n.output ?? [])]) into.add(v);
+    for (const a of n.attribute ?? []) for (const sub of [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]) namesIn(sub, into);
+  }
+  return into;
+}
+
+/**
+ * Serialize `outer` with the ONNX model `inner.onnx` inlined into it: the outer value `inner.input[1]`
+ * feeds the model's input `inner.input[0]`, and the outer graph input `inner.output[1]` reads its
+ * output `inner.output[0]`. The model's other inputs stay inputs of the result (after outer's own), its
+ * other outputs are dropped, and its nodes, initializers and opsets are kept as they are: the result
+ * runs under the inner model's opsets, so outer's ops must mean the same there. Outer's own values and
+ * nodes are renamed `<outer.name>/<name>` (its inputs and outputs keep their names), so the two cannot
+ * clash; a name the model already uses is refused.
+ */
+export function toOnnxAround(outer: Graph, inner: Inlined, opts: OnnxOptions = {}): Uint8Array {
+  const m = onnx.ModelProto.decode(inner.onnx);
+  const ig = m.graph;
+  if (!ig) throw new Error('not a valid ONNX model (no graph)');
+  const [innerIn, fed] = inner.input;
+  const [innerOut, standIn] = inner.output;
+  if (!(ig.input ?? []).some((v) => v.name === innerIn)) throw new Error(`the model has no input '${innerIn}'`);
+  if (!(ig.output ?? []).some((v) => v.name === innerOut)) throw new Error(`the model has no output '${innerOut}'`);
+  if (!outer.inputs.includes(standIn)) throw new Error(`${standIn.name} is not an input of graph ${outer.name}`);
+  const opset = Number((m.opsetImport ?? []).find((o) => !o.domain)?.version ?? 1);
+  if (opset < inner.minOpset) throw new Error(`the model's opset ${opset} is older than ${inner.minOpset}`);
+
+  const taken = namesIn(ig);
+  const prefix = `${outer.name}/`;
+  const kept = new Set([...outer.inputs, ...outer.outputs].filter((v) => v !== standIn).map((v) => v.name));
+  const clash = [...taken].find((n) => kept.has(n) || n.startsWith(prefix));
+  if (clash !== undefined) throw new Error(`the model already uses the name '${clash}'`);
+  const rename = (name: string) => (name === standIn.name ? innerOut : name === '' || kept.has(name) ? name : prefix + name);
+
+  // Outer nodes that need the model's output run after it, the others before.
+  const late = new Set([standIn.name]);
+  const before: onnxProto.onnx.INodeProto[] = [];
+  const after: onnxProto.onnx.INodeProto[] = [];
+  for (const n of nodeProtos(outer)) {
+    const needsModel = (n.input ?? []).some((v) => late.has(v));
+    if (needsModel) for (const o of n.output ?? []) late.add(o);
+    n.input = (n.input ?? []).map(rename);
+    n.output = (n.output ?? []).map(rename);
+    n.name = prefix + (n.name ?? '');
+    (needsModel ? after : before).push(n);
+  }
+  before.push(onnx.NodeProto.create({ name: `${prefix}feed`, opType: 'Identity', input: [rename(fed.name)], output: [innerIn] }));
+  const inits = initializerProtos(outer);
+  for (const t of inits) t.name = rename(t.name ?? '');
+
+  ig.node = [...before, ...(ig.node ?? []), ...after];
+  ig.initializer = [...(ig.initializer ?? []), ...inits];
+  ig.input = [...outer.inputs.filter((v) => v !== standIn).map(valueInfo), ...(ig.input ?? []).filter((v) => v.name !== innerIn)];
+  ig.output = outer.outputs.map(valueInfo);
+  // Outer's initializers are not listed among the inputs, which IR 3 and older would need.
+  m.irVersion = Math.max(Number(m.irVersion ?? 0), IR_VERSION);
+  m.producerName = 'stylecast';
+  m.docString = opts.docString ?? '';
+  m.metadataProps = Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value }));
+  return onnx.ModelProto.encode(m).finish();
 }
 
 export interface ValueSignature {

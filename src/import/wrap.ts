@@ -1,14 +1,11 @@
 import onnxProto from 'onnx-proto';
+import { PIXEL_IO_MIN_OPSET } from '../models/pixel-io.js';
 
 const { onnx } = onnxProto;
 
 /** Prefix of every name from the foreign graph inside the wrapper, so none can clash with ours. */
 const PREFIX = 'foreign/';
 
-/** Opset that brought Resize with a `sizes` input, which the fixed-size wrapper needs. */
-export const RESIZE_OPSET = 11;
-/** Opset from which Mul and Add broadcast a scalar (the pixel range conversion). */
-export const BROADCAST_OPSET = 7;
 
 export interface WrapOptions {
   /** The foreign graph's input and output names. */
@@ -67,8 +64,9 @@ export function wrapForeign(bytes: Uint8Array, o: WrapOptions): Uint8Array {
   const m = onnx.ModelProto.decode(bytes);
   const g = m.graph!;
   const opset = defaultOpset(m);
-  if (opset < BROADCAST_OPSET) throw new Error(`opset ${opset} is older than ${BROADCAST_OPSET}, too old to wrap; re-export it with a newer opset`);
-  if (o.fixedSize && opset < RESIZE_OPSET) throw new Error(`its fixed input size needs resizing, which takes opset ${RESIZE_OPSET} and it has ${opset}; re-export it with opset ${RESIZE_OPSET} or newer, or with dynamic height and width`);
+  // Sessions run models inside the pixel I/O graph, whose ops need this opset (it also brought Resize
+  // with a `sizes` input, which the fixed-size wrapper uses).
+  if (opset < PIXEL_IO_MIN_OPSET) throw new Error(`opset ${opset} is older than ${PIXEL_IO_MIN_OPSET}, too old to run; re-export it with opset ${PIXEL_IO_MIN_OPSET} or newer`);
   const [lo, hi] = o.range;
   const scale = (hi - lo) / 255;
   const initNames = new Set((g.initializer ?? []).map((t) => t.name ?? ''));

@@ -67,61 +67,40 @@ export function imagesToTensor(images: readonly RawImage[], stride = 1, minSide 
   return t;
 }
 
+/** Channels of `img` as pixel graphs take it (see models/pixel-io.ts): RGBA when it has alpha, else RGB. */
+export const colorChannels = (img: RawImage): 3 | 4 => (img.channels === 2 || img.channels === 4 ? 4 : 3);
+
 /**
- * Image `index` of an NCHW output, cropped to width x height, clamped to 0..255 and rounded.
- * When `alphaFrom` has an alpha channel it is carried over, so transparent PNGs stay transparent.
+ * `img` as interleaved 8-bit RGB, or RGBA when `alpha` and it has alpha: the image itself when it
+ * already is one; otherwise grey is replicated and 16-bit samples scaled and rounded. Decoders and
+ * ffmpeg hand out 8-bit RGB(A), so this loop runs only for grey or 16-bit images.
  */
-/**
- * The top-left width x height of image `index` of a [N, 3, H, W] output as RGB planes, clamped to
- * 0..255 (NaN -> 0) but not rounded: what quality metrics are measured on (tensorToImage rounds).
- */
-export function tensorToPlanes(t: Tensor<'float32'>, width: number, height: number, index = 0): Float32Array {
-  const [n, c, H, W] = t.dims as [number, number, number, number];
-  if (index >= n || c !== 3 || H < height || W < width) throw new Error(`network output [${t.dims.join(', ')}] cannot hold image ${index} of ${width}x${height}`);
-  const out = new Float32Array(3 * width * height);
-  const base = index * 3 * H * W;
-  for (let k = 0; k < 3; k++) {
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        const v = t.data[base + k * H * W + y * W + x]!;
-        out[k * width * height + y * width + x] = v > 0 ? (v < 255 ? v : 255) : 0;
-      }
-    }
+export function toColor8(img: RawImage, alpha: boolean): RawImage {
+  const oc = alpha ? colorChannels(img) : 3;
+  if (img.channels === oc && !(img.data instanceof Uint16Array)) return img;
+  const n = img.width * img.height;
+  const out = new Uint8Array(n * oc);
+  const c = img.channels;
+  const scale = img.data instanceof Uint16Array ? 255 / 65535 : 1;
+  for (let i = 0; i < n; i++) {
+    const s = i * c;
+    const r = img.data[s]! * scale;
+    out[i * oc] = Math.round(r);
+    out[i * oc + 1] = Math.round(c < 3 ? r : img.data[s + 1]! * scale);
+    out[i * oc + 2] = Math.round(c < 3 ? r : img.data[s + 2]! * scale);
+    if (oc === 4) out[i * oc + 3] = Math.round(img.data[s + c - 1]! * scale);
   }
-  return out;
+  return { width: img.width, height: img.height, channels: oc, data: out };
 }
 
-export function tensorToImage(t: Tensor<'float32'>, index: number, width: number, height: number, alphaFrom?: RawImage): RawImage {
-  const [n, c, H, W] = t.dims as [number, number, number, number];
-  if (index >= n || c !== 3 || H < height || W < width) {
-    throw new Error(`network output [${t.dims.join(', ')}] cannot hold image ${index} of ${width}x${height}`);
-  }
-  const alpha = alphaFrom && (alphaFrom.channels === 2 || alphaFrom.channels === 4) ? alphaFrom : undefined;
-  const oc = alpha ? 4 : 3;
-  const out = new Uint8Array(width * height * oc);
-  const plane = H * W;
-  const base = index * 3 * plane;
-  const aScale = alpha?.data instanceof Uint16Array ? 255 / 65535 : 1;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = base + y * W + x;
-      const o = (y * width + x) * oc;
-      for (let k = 0; k < 3; k++) {
-        const v = t.data[i + k * plane]!;
-        // NaN maps to 0 rather than poisoning the frame.
-        out[o + k] = v > 0 ? (v < 255 ? Math.round(v) : 255) : 0;
-      }
-      if (alpha) out[o + 3] = Math.round(alpha.data[(y * width + x) * alpha.channels + alpha.channels - 1]! * aScale);
-    }
-  }
-  return { width, height, channels: oc as 3 | 4, data: out };
-}
-
-/** Indices of `images` grouped into batches of at most `batchSize` images of one size, in input order. */
+/**
+ * Indices of `images` grouped into batches of at most `batchSize` images of one size and one
+ * {@link colorChannels} (one pixel graph input), in input order.
+ */
 export function sizeBatches(images: readonly RawImage[], batchSize: number): number[][] {
   const groups = new Map<string, number[]>();
   images.forEach((img, i) => {
-    const key = `${img.width}x${img.height}`;
+    const key = `${img.width}x${img.height}x${colorChannels(img)}`;
     groups.set(key, [...(groups.get(key) ?? []), i]);
   });
   const batches: number[][] = [];

@@ -28,10 +28,11 @@ export function inferenceGraph(config: TransformerConfig, weights: Weights, opts
 const cache = new WeakMap<LoadedModel, Uint8Array>();
 
 /**
- * The ONNX graph sessions should run for a model: the fastest exact equivalent of the model file's
+ * The float ONNX graph sessions run for a model: the fastest exact equivalent of the model file's
  * graph we know of (same input, output and result up to float32 rounding), else the file's own bytes.
- * Model files keep the canonical graph, so what is stored never depends on this choice. An opaque
- * model's stored wrapper graph is all there is, so it runs as stored.
+ * Stylizers run it inside its pixel graph (pixelOnnx in ./pixel-io.ts); eval times it alone. Model
+ * files keep the canonical graph, so what is stored never depends on this choice. An opaque model's
+ * stored wrapper graph is all there is, so it runs as stored.
  */
 export function inferenceOnnx(model: LoadedModel): Uint8Array {
   let bytes = cache.get(model);

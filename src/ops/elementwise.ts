@@ -1,5 +1,5 @@
 import type { GradRule, OpDef, Value } from '../graph/graph.js';
-import { f32, type DType } from '../graph/tensor.js';
+import { f32, tensor, type DType } from '../graph/tensor.js';
 import { broadcast, req, same } from './infer.js';
 import { cast } from './movement.js';
 import { sumTo } from './reduce.js';
@@ -36,12 +36,15 @@ export const NEG = unary('Neg', ({ dOutputs: [dy] }) => [neg(dy!)]);
 export const ABS = unary('Abs', ({ inputs: [x], dOutputs: [dy] }) => [mul(dy!, sign(x!))]);
 // Piecewise constant: zero gradient almost everywhere.
 export const SIGN = unary('Sign', () => [null]);
+export const FLOOR = unary('Floor', () => [null]);
 
-/** Operand: a value, or a number turned into a float32 scalar constant. */
+/** Operand: a value, or a number turned into a scalar constant (int64 beside an int64 value, else float32). */
 export type Operand = Value | number;
 
 function lift(ref: Value, x: Operand): Value {
-  return typeof x === 'number' ? ref.graph.constant(f32([], [x]), 'scalar') : x;
+  if (typeof x !== 'number') return x;
+  const t = ref.dtype === 'int64' ? tensor('int64', [], BigInt64Array.of(BigInt(x))) : f32([], [x]);
+  return ref.graph.constant(t, 'scalar');
 }
 
 function bin(def: OpDef, a: Operand, b: Operand): Value {
@@ -59,6 +62,7 @@ export const sqrt = (x: Value) => x.graph.apply(SQRT, [x], {})[0]!;
 export const neg = (x: Value) => x.graph.apply(NEG, [x], {})[0]!;
 export const abs = (x: Value) => x.graph.apply(ABS, [x], {})[0]!;
 export const sign = (x: Value) => x.graph.apply(SIGN, [x], {})[0]!;
+export const floor = (x: Value) => x.graph.apply(FLOOR, [x], {})[0]!;
 export const square = (x: Value) => mul(x, x);
 
 export const CLIP: OpDef = {
@@ -88,10 +92,39 @@ function compare(type: string): OpDef {
 }
 
 export const GREATER = compare('Greater');
+export const LESS = compare('Less');
 export const EQUAL = compare('Equal');
 
 export const greater = (a: Operand, b: Operand) => bin(GREATER, a, b);
+export const less = (a: Operand, b: Operand) => bin(LESS, a, b);
 export const equal = (a: Operand, b: Operand) => bin(EQUAL, a, b);
+
+// ---- Index arithmetic and selection, for graphs that work out sizes at run time (inference only). ----
+
+/** Integer remainder with the divisor's sign (fmod = 0). */
+export const MOD: OpDef = { type: 'Mod', attrKinds: {}, infer: broadcastInfer('Mod') };
+export const mod = (a: Operand, b: Operand) => bin(MOD, a, b);
+
+export const IS_NAN: OpDef = { type: 'IsNaN', attrKinds: {}, infer: (inputs) => [{ dtype: 'bool', shape: req('IsNaN', inputs, 0).shape }] };
+export const isNan = (x: Value) => x.graph.apply(IS_NAN, [x], {})[0]!;
+
+/** Where(cond, x, y): x where cond holds, else y; the three broadcast together. */
+export const WHERE: OpDef = {
+  type: 'Where',
+  attrKinds: {},
+  infer: (inputs) => {
+    const cond = req('Where', inputs, 0);
+    if (cond.dtype !== 'bool') throw new Error(`Where: the condition must be bool, got ${cond.dtype}`);
+    const [x, y] = [req('Where', inputs, 1), req('Where', inputs, 2)];
+    if (x.dtype !== y.dtype) throw new Error(`Where: dtypes ${x.dtype} and ${y.dtype} differ`);
+    return [{ dtype: x.dtype, shape: broadcast('Where', cond.shape, broadcast('Where', x.shape, y.shape)) }];
+  },
+};
+export function where(cond: Value, x: Operand, y: Operand): Value {
+  const ref = typeof x === 'number' ? y : x;
+  if (typeof ref === 'number') throw new Error('Where: at least one branch must be a value');
+  return cond.graph.apply(WHERE, [cond, lift(ref, x), lift(ref, y)], {})[0]!;
+}
 
 /** 1 where x > 0, else 0 (float32). */
 export const positiveMask = (x: Value) => cast(greater(x, 0), 'float32');

@@ -8,3 +8,4 @@ export * from './matmul.js';
 export * from './pool.js';
 export * from './expand.js';
 export * from './gather.js';
+export * from './shape.js';

@@ -3,6 +3,7 @@ import { f32, i64, numel, type DType } from '../graph/tensor.js';
 import { normAxes, req } from './infer.js';
 import { add } from './elementwise.js';
 import { reduceSum } from './reduce.js';
+import { shapeOf } from './shape.js';
 
 export type PadMode = 'constant' | 'reflect' | 'edge';
 
@@ -30,6 +31,9 @@ export const PAD: OpDef<PadAttrs> = {
     return [{ dtype: x.dtype, shape }];
   },  grad: ({ inputs: [x, p], dOutputs: [dy], attrs }) => [padGrad(dy!, x!.dims(), constInts('Pad', p!), attrs.mode), null],
 };
+
+/** Whether a value is a constant initializer (its ints can be read while building). */
+export const isConstant = (v: Value): boolean => v.graph.initializers.get(v.name)?.trainable === false;
 
 /** Read the ints of a constant initializer (shape-like inputs must be constants in our graphs). */
 export function constInts(op: string, v: Value): number[] {
@@ -158,25 +162,27 @@ export interface SliceSpec {
   readonly steps?: readonly number[];
 }
 
-/** Slice with constant starts/ends/axes/steps (clamped as in the spec). */
+/** Slice with constant axes and steps; starts and ends constant (slice) or computed at run time (cropTo). Clamped as in the spec. */
 export const SLICE: OpDef = {
   type: 'Slice',
   attrKinds: {},
   infer: (inputs) => {
     const x = req('Slice', inputs, 0);
-    const [starts, ends, axes] = [1, 2, 3].map((i) => constInts('Slice', req('Slice', inputs, i)));
-    const steps = inputs[4] ? constInts('Slice', inputs[4]) : axes!.map(() => 1);
+    const axes = constInts('Slice', req('Slice', inputs, 3));
+    // Starts and ends computed at run time (cropTo) leave the sliced dims unknown.
+    const [starts, ends] = [1, 2].map((i) => (isConstant(req('Slice', inputs, i)) ? constInts('Slice', inputs[i]!) : undefined));
+    const steps = inputs[4] ? constInts('Slice', inputs[4]) : axes.map(() => 1);
     const shape = [...x.shape];
-    normAxes('Slice', axes!, x.shape.length).forEach((ax, j) => {
+    normAxes('Slice', axes, x.shape.length).forEach((ax, j) => {
       const d = x.shape[ax];
-      if (typeof d !== 'number') {
+      if (typeof d !== 'number' || !starts || !ends) {
         shape[ax] = null;
         return;
       }
       const st = steps[j]!;
       if (st <= 0) throw new Error('Slice: only positive steps are supported');
       const clampI = (v: number) => Math.min(Math.max(v < 0 ? v + d : v, 0), d);
-      shape[ax] = Math.max(0, Math.ceil((clampI(ends![j]!) - clampI(starts![j]!)) / st));
+      shape[ax] = Math.max(0, Math.ceil((clampI(ends[j]!) - clampI(starts[j]!)) / st));
     });
     return [{ dtype: x.dtype, shape }];
   },  grad: ({ inputs, dOutputs: [dy] }) => [sliceGrad(dy!, inputs), null, null, null, null],
@@ -187,6 +193,12 @@ export function slice(x: Value, s: SliceSpec): Value {
   const ins = [x, g.constant(i64(s.starts), 'starts'), g.constant(i64(s.ends), 'ends'), g.constant(i64(s.axes), 'axes')];
   if (s.steps) ins.push(g.constant(i64(s.steps), 'steps'));
   return g.apply(SLICE, ins, {})[0]!;
+}
+
+/** The first ends[i] entries of x along axes[i], with `ends` (int64, one per axis) known only at run time. */
+export function cropTo(x: Value, ends: Value, axes: readonly number[]): Value {
+  const g = x.graph;
+  return g.apply(SLICE, [x, g.constant(i64(axes.map(() => 0)), 'starts'), ends, g.constant(i64(axes), 'axes')], {})[0]!;
 }
 
 export interface ConcatAttrs {
@@ -331,8 +343,6 @@ const SPACE_TO_DEPTH: OpDef<{ readonly blocksize: number }> = {
   },
 };
 
-const SHAPE: OpDef = { type: 'Shape', attrKinds: {}, infer: ([x]) => [{ dtype: 'int64', shape: [x!.shape.length] }] };
-
 /** Phase tensor -> full resolution: channel 4c + 2i + j goes to pixel (2h + i, 2w + j) of channel c (mode CRD). */
 export const depthToSpace = (x: Value): Value => x.graph.apply(DEPTH_TO_SPACE, [x], { blocksize: 2, mode: 'CRD' })[0]!;
 
@@ -341,7 +351,7 @@ export const spaceToDepth = (x: Value): Value => x.graph.apply(SPACE_TO_DEPTH, [
 
 /** Reshape x to ref's runtime shape (symbolic dims stay symbolic). */
 export function reshapeLike(x: Value, ref: Value): Value {
-  const shape = ref.graph.apply(SHAPE, [ref], {})[0]!;
+  const shape = shapeOf(ref);
   const def: OpDef = { type: 'Reshape', attrKinds: {}, infer: () => [{ dtype: x.dtype, shape: ref.shape }] };
   return x.graph.apply(def, [x, shape], {})[0]!;
 }

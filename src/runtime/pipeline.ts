@@ -6,8 +6,8 @@
  *        ──ordered results──▶ [out FIFO: block] ──▶ encode loop (fills dropped slots) ──▶ sink
  */
 import { Fifo, type FifoPolicy, type FifoStats } from './fifo.js';
-import { checkImage, type RawImage } from '../io/pixels.js';
-import type { FrameStylizer } from './worker.js';
+import { checkImage, toColor8, type RawImage } from '../io/pixels.js';
+import type { FrameStylizer, StylizerTiming } from './session-stylizer.js';
 
 /** What happens to a frame whose shape differs from the pipeline's. */
 export type ShapePolicy = 'resize' | 'reject';
@@ -36,6 +36,11 @@ export interface PipelineOptions {
    * the source's frame count and timing (and stays in sync with its audio). Defaults to true.
    */
   readonly holdDropped?: boolean;
+  /**
+   * The source's frames are not read again once yielded (a decoder's fresh buffers), so they may move
+   * to the network's thread instead of being copied. Defaults to false.
+   */
+  readonly transferFrames?: boolean;
   /** Frames expected (for the ETA in progress events). */
   readonly total?: number;
   /** Receives progress (at most every `progressMs`) and the final stats. */
@@ -75,10 +80,23 @@ export interface StageTimes {
   readonly write: number;
 }
 
+/** Milliseconds per frame so far, by stage. Stages overlap, so they do not add up to the time per frame. */
+export interface FrameStageMs {
+  /** Waiting for the source's next frame (decoding, reading the pipe). */
+  readonly decodeWait: number;
+  /** Network runs, pre/post-processing nodes included (the stylizer's own count where it keeps one). */
+  readonly inference: number;
+  /** Waiting for the sink to take a frame (encoding, writing). */
+  readonly encodeWait: number;
+  /** Pixel copies on this thread: shape conversions and the stylizer's copies. */
+  readonly copy: number;
+}
+
 export interface PipelineStats {
   readonly frames: FrameCounts;
   readonly queue: FifoStats;
   readonly stages: StageTimes;
+  readonly perFrame: FrameStageMs;
   /** Wall time, ms. */
   readonly ms: number;
   /** Stylized frames per second of wall time. */
@@ -95,6 +113,7 @@ export type PipelineEvent =
       readonly queued: number;
       readonly elapsedMs: number;
       readonly fps: number;
+      readonly perFrame: FrameStageMs;
       /** Seconds left, when `total` is known. */
       readonly etaS?: number;
       readonly total?: number;
@@ -134,23 +153,6 @@ export function resizeBilinear(img: RawImage, width: number, height: number): Ra
   return { width, height, channels: c, data: out };
 }
 
-/** Any valid image as 8-bit RGB (grey replicated, alpha dropped, 16-bit scaled). */
-function toRgb8(img: RawImage): RawImage {
-  if (img.channels === 3 && img.data instanceof Uint8Array) return img;
-  const n = img.width * img.height;
-  const out = new Uint8Array(n * 3);
-  const c = img.channels;
-  const scale = img.data instanceof Uint16Array ? 255 / 65535 : 1;
-  for (let i = 0; i < n; i++) {
-    const s = i * c;
-    const r = img.data[s]! * scale;
-    out[i * 3] = Math.round(r);
-    out[i * 3 + 1] = Math.round(c < 3 ? r : img.data[s + 1]! * scale);
-    out[i * 3 + 2] = Math.round(c < 3 ? r : img.data[s + 2]! * scale);
-  }
-  return { width: img.width, height: img.height, channels: 3, data: out };
-}
-
 export type ShapeCheck = { readonly ok: true; readonly image: RawImage; readonly resized: boolean } | { readonly ok: false; readonly reason: string };
 
 /**
@@ -165,7 +167,7 @@ export function checkFrame(img: RawImage, width: number, height: number, policy:
   }
   const sameSize = img.width === width && img.height === height;
   if (!sameSize && policy === 'reject') return { ok: false, reason: `frame is ${img.width}x${img.height}, expected ${width}x${height}` };
-  const rgb = toRgb8(img);
+  const rgb = toColor8(img, false);
   return sameSize ? { ok: true, image: rgb, resized: false } : { ok: true, image: resizeBilinear(rgb, width, height), resized: true };
 }
 
@@ -203,6 +205,20 @@ export async function runPipeline(source: AsyncIterable<RawImage>, stylizer: Fra
   };
 
   const snapshot = (): FrameCounts => ({ ...counts });
+  // The stylizer may have run before (a pool keeps it between jobs): count from here.
+  const zero: StylizerTiming = { copy: 0, run: 0, frames: 0 };
+  const since = stylizer.timing ?? zero;
+  const perFrame = (): FrameStageMs => {
+    const now = stylizer.timing ?? zero;
+    const frames = now.frames - since.frames;
+    const per = (ms: number, n: number) => (n > 0 ? ms / n : 0);
+    return {
+      decodeWait: per(t.read, counts.decoded),
+      inference: stylizer.timing ? per(now.run - since.run, frames) : per(t.inferBusy, counts.stylized),
+      encodeWait: per(t.write, counts.written),
+      copy: per(t.shape, counts.decoded) + per(now.copy - since.copy, frames),
+    };
+  };
   const progress = () => {
     if (!opts.onEvent) return;
     const elapsedMs = performance.now() - t0;
@@ -214,6 +230,7 @@ export async function runPipeline(source: AsyncIterable<RawImage>, stylizer: Fra
       queued: input.length,
       elapsedMs,
       fps,
+      perFrame: perFrame(),
       ...(left !== undefined && fps > 0 ? { etaS: left / fps } : {}),
       ...(opts.total !== undefined ? { total: opts.total } : {}),
     });
@@ -268,7 +285,7 @@ export async function runPipeline(source: AsyncIterable<RawImage>, stylizer: Fra
         if (first === undefined) break;
         const batch = [first, ...input.popAvailable(batchSize - 1)];
         if (running++ === 0) busySince = performance.now();
-        const p = stylizer.stylizeMany(batch.map((s) => s.image)).then((imgs) => batch.map((s, k) => ({ index: s.index, image: imgs[k]! })));
+        const p = stylizer.stylizeMany(batch.map((s) => s.image), { transfer: opts.transferFrames ?? false }).then((imgs) => batch.map((s, k) => ({ index: s.index, image: imgs[k]! })));
         const slot = p.then(
           () => {},
           () => {},
@@ -336,6 +353,7 @@ export async function runPipeline(source: AsyncIterable<RawImage>, stylizer: Fra
     frames: snapshot(),
     queue: input.stats,
     stages: { ...t },
+    perFrame: perFrame(),
     ms,
     fps: counts.stylized / (ms / 1000),
     inferUtilization: t.inferBusy / ms,

@@ -11,6 +11,8 @@ export type Fetches = Record<string, Tensor>;
 export interface Session {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  /** run() moves the feeds' buffers to another thread: they are detached once it is called. */
+  readonly movesFeeds?: boolean;
   run(feeds: Feeds, outputs?: readonly string[]): Promise<Fetches>;
   /** Stop profiling and return the profile file path (undefined when profiling was off or is unsupported). */
   endProfiling(): string | undefined;

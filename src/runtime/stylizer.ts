@@ -1,15 +1,15 @@
 import type { LoadedModel } from '../models/modelfile.js';
 import type { StyleMix } from '../models/styles.js';
-import { inferenceOnnx } from '../models/inference.js';
+import { layoutKey, pixelOnnx, type PixelLayout } from '../models/pixel-io.js';
 import { createSession, type Session, type SessionOptions } from './ort.js';
-import { checkBatchSize, checkStyleOption, SessionStylizer, type SessionStylizerOptions } from './session-stylizer.js';
+import { checkBatchSize, checkStyleOption, SessionStylizer, type PixelSessions, type SessionStylizerOptions } from './session-stylizer.js';
 
 export interface StylizerOptions extends SessionOptions {
   /** Most images per network run. Defaults to 4. */
   readonly batchSize?: number;
   /**
-   * Share the session with every Stylizer of the same model and threads (the default). false: a
-   * session of its own, freed by {@link Stylizer.release} (for callers that run many models in turn).
+   * Share sessions with every Stylizer of the same model and threads (the default). false: sessions of
+   * its own, freed by {@link Stylizer.release} (for callers that run many models in turn).
    */
   readonly shared?: boolean;
   /**
@@ -19,25 +19,25 @@ export interface StylizerOptions extends SessionOptions {
   readonly style?: StyleMix;
 }
 
+// Sessions are expensive to create (graph optimization); share them per model bytes, threads and layout.
+// A multi-style model's style is an input, so every style and mix shares them too.
+const shared = new Map<string, Promise<Session>>();
 
-// Sessions are expensive to create (graph optimization); share them per model bytes and threads.
-const sessions = new Map<string, Promise<Session>>();
-
-function sessionFor(model: LoadedModel, opts: StylizerOptions): Promise<Session> {
-  if (opts.profilePrefix || opts.shared === false) return createSession(inferenceOnnx(model), opts);
-  const key = `${model.sha256}:${opts.threads ?? 0}`;
-  let s = sessions.get(key);
+function sharedSession(model: LoadedModel, opts: SessionOptions, layout: PixelLayout): Promise<Session> {
+  const key = `${model.sha256}:${opts.threads ?? 0}:${layoutKey(layout)}`;
+  let s = shared.get(key);
   if (!s) {
-    s = createSession(inferenceOnnx(model), opts);
-    s.catch(() => sessions.delete(key));
-    sessions.set(key, s);
+    s = createSession(pixelOnnx(model, layout), opts);
+    s.catch(() => shared.delete(key));
+    shared.set(key, s);
   }
   return s;
 }
 
 /**
- * Runs a style network on images of any size, in this thread: pads each to the network's stride grid,
- * runs it, crops the output back, so the result has exactly the input's size.
+ * Runs a style network on images of any size, in this thread: 8-bit RGB or RGBA in, the same size
+ * and layout out (grey and 16-bit images are converted first). The session of each pixel layout is
+ * created on first use.
  *
  * @example
  * const stylizer = await Stylizer.create(await loadModel('candy'));
@@ -47,20 +47,27 @@ function sessionFor(model: LoadedModel, opts: StylizerOptions): Promise<Session>
  * const blend = await multi.stylize(image, { style: { candy: 0.7, mosaic: 0.3 } });
  */
 export class Stylizer extends SessionStylizer {
-  private constructor(model: LoadedModel, session: Session, opts: SessionStylizerOptions, private readonly owned: boolean) {
-    super(model, session, opts);
+  private constructor(model: LoadedModel, open: PixelSessions<Session>, opts: SessionStylizerOptions, private readonly owned: Promise<Session>[]) {
+    super(model, open, opts);
   }
 
   static async create(model: LoadedModel, opts: StylizerOptions = {}): Promise<Stylizer> {
     const batchSize = checkBatchSize(opts.batchSize ?? 4);
     checkStyleOption(model, opts.style);
     // onnxruntime-node's run() blocks this thread, so there is nothing to overlap a second batch with.
-    const style = opts.style === undefined ? {} : { style: opts.style };
-    return new Stylizer(model, await sessionFor(model, opts), { batchSize, inFlight: 1, ...style }, opts.shared === false);
+    const body: SessionStylizerOptions = { batchSize, inFlight: 1, ...(opts.style === undefined ? {} : { style: opts.style }) };
+    if (!opts.profilePrefix && opts.shared !== false) return new Stylizer(model, (layout) => sharedSession(model, opts, layout), body, []);
+    const owned: Promise<Session>[] = [];
+    const open = (layout: PixelLayout) => {
+      const s = createSession(pixelOnnx(model, layout), opts);
+      owned.push(s);
+      return s;
+    };
+    return new Stylizer(model, open, body, owned);
   }
 
-  /** Free a session of its own (`shared: false`); shared sessions live as long as the process. */
+  /** Free sessions of its own (`shared: false`); shared sessions live as long as the process. */
   async release(): Promise<void> {
-    if (this.owned) await this.session.release();
+    for (const s of this.owned.splice(0)) await (await s.catch(() => undefined))?.release();
   }
 }

@@ -1,13 +1,13 @@
 import { Worker } from 'node:worker_threads';
-import { inferenceOnnx } from '../models/inference.js';
 import type { LoadedModel } from '../models/modelfile.js';
+import { layoutKey, pixelOnnx } from '../models/pixel-io.js';
 import type { FromWorker, ToWorker } from './infer-worker.js';
 import type { Feeds, Fetches, Session } from './session.js';
 import { checkBatchSize, checkStyleOption, SessionStylizer, type SessionStylizerOptions, type StylizerTiming } from './session-stylizer.js';
 import type { StylizerOptions } from './stylizer.js';
 import { buffersOf } from './transfer.js';
 
-export type { FrameStylizer, StylizerTiming } from './session-stylizer.js';
+export type { FrameStylizer, StylizeOptions, StylizerTiming } from './session-stylizer.js';
 
 function spawn(): Worker {
   const here = import.meta.url;
@@ -21,84 +21,87 @@ function spawn(): Worker {
   return new Worker(new URL('./infer-worker.js', here));
 }
 
-/** A session on a worker thread. The feeds' buffers are moved there, so they are detached here after run(). */
-class WorkerSession implements Session {
-  /** Time the worker spent in session.run, summed (queueing and transfers excluded). */
+interface Waiter<T> {
+  resolve(v: T): void;
+  reject(e: Error): void;
+}
+
+function take<K, V>(map: Map<K, V>, key: K): V | undefined {
+  const v = map.get(key);
+  map.delete(key);
+  return v;
+}
+
+/**
+ * A worker thread holding sessions by key and running them one at a time. Feeds' buffers are moved
+ * there (detached here once run() is called) and results moved back.
+ */
+class NetworkThread {
+  /** Time the thread spent in session.run, summed (queueing and transfers excluded). */
   runMs = 0;
+  private readonly worker = spawn();
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (f: Fetches) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, Waiter<Fetches>>();
+  private readonly opening = new Map<string, Waiter<Session>>();
   private failure: Error | undefined;
-  /** Resolves when the worker has no run in progress after a 'close' (or has exited). */
+  /** Resolves when the thread has no run in progress after a 'close' (or has exited). */
   private readonly closed: Promise<void>;
 
-  private constructor(
-    private readonly worker: Worker,
-    readonly inputNames: readonly string[],
-    readonly outputNames: readonly string[],
-  ) {
+  constructor() {
     let onClosed = () => {};
     this.closed = new Promise((resolve) => (onClosed = resolve));
-    worker.on('message', (m: FromWorker) => {
-      if (m.type === 'closed') onClosed();
-      if (m.type === 'ready' || m.type === 'closed' || m.id === undefined) return;
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      this.pending.delete(m.id);
-      if (m.type === 'error') p.reject(new Error(m.message));
-      else {
-        this.runMs += m.ms;
-        p.resolve(m.fetches);
+    this.worker.on('message', (m: FromWorker) => {
+      switch (m.type) {
+        case 'closed':
+          return onClosed();
+        case 'opened':
+          return take(this.opening, m.key)?.resolve(this.session(m.key, m.inputNames, m.outputNames));
+        case 'result':
+          this.runMs += m.ms;
+          return take(this.pending, m.id)?.resolve(m.fetches);
+        case 'error':
+          return (m.key !== undefined ? take(this.opening, m.key) : m.id !== undefined ? take(this.pending, m.id) : undefined)?.reject(new Error(m.message));
       }
     });
-    worker.on('error', (e) => this.stop(new Error(`inference worker failed: ${e.message}`)));
-    worker.on('exit', () => {
-      this.stop(new Error('inference worker exited'));
+    this.worker.on('error', (e) => this.stop(new Error(`inference worker failed: ${e.message}`)));
+    this.worker.on('exit', (code) => {
+      this.stop(new Error(`inference worker exited (code ${code})`));
       onClosed();
     });
   }
 
-  static async create(onnx: Uint8Array, threads: number | undefined): Promise<WorkerSession> {
-    const worker = spawn();
-    let onMsg: (m: FromWorker) => void = () => {};
-    let onError: (e: Error) => void = () => {};
-    let onExit: (code: number) => void = () => {};
-    try {
-      const ready = await new Promise<Extract<FromWorker, { type: 'ready' }>>((resolve, reject) => {
-        onMsg = (m) => (m.type === 'ready' ? resolve(m) : m.type === 'error' ? reject(new Error(m.message)) : undefined);
-        onError = (e) => reject(new Error(`inference worker failed: ${e.message}`));
-        onExit = (code) => reject(new Error(`inference worker exited (code ${code})`));
-        worker.on('message', onMsg).on('error', onError).on('exit', onExit);
-        worker.postMessage({ type: 'init', onnx, ...(threads ? { threads } : {}) } satisfies ToWorker);
-      });
-      return new WorkerSession(worker, ready.inputNames, ready.outputNames);
-    } catch (e) {
-      await worker.terminate();
-      throw e;
-    } finally {
-      // Only our own listeners: removeAllListeners() would also drop the Worker's internal ones.
-      worker.off('message', onMsg).off('error', onError).off('exit', onExit);
-    }
+  /** Create a session on the thread from ONNX bytes (copied there). */
+  open(key: string, onnx: Uint8Array, threads: number | undefined): Promise<Session> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.opening.set(key, { resolve, reject });
+      this.worker.postMessage({ type: 'open', key, onnx, ...(threads ? { threads } : {}) } satisfies ToWorker);
+    });
   }
 
-  run(feeds: Feeds, outputs?: readonly string[]): Promise<Fetches> {
+  private session(key: string, inputNames: readonly string[], outputNames: readonly string[]): Session {
+    return {
+      inputNames,
+      outputNames,
+      movesFeeds: true,
+      run: (feeds, outputs) => this.run(key, feeds, outputs),
+      endProfiling: () => undefined,
+      // The thread owns its sessions until it is terminated.
+      release: async () => undefined,
+    };
+  }
+
+  private run(key: string, feeds: Feeds, outputs?: readonly string[]): Promise<Fetches> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      const msg: ToWorker = { type: 'run', id, feeds, ...(outputs ? { outputs } : {}) };
+      const msg: ToWorker = { type: 'run', id, key, feeds, ...(outputs ? { outputs } : {}) };
       this.worker.postMessage(msg, buffersOf(feeds));
     });
   }
 
-  endProfiling(): undefined {
-    return undefined;
-  }
-
-  release(): Promise<void> {
-    return this.terminate(new Error('session was released'));
-  }
-
-  /** Stop the thread once its run in progress ends; pending and later runs fail with `reason` now. */
+  /** Stop the thread once its run in progress ends; pending and later calls fail with `reason` now. */
   async terminate(reason: Error): Promise<void> {
     this.stop(reason);
     this.worker.postMessage({ type: 'close' } satisfies ToWorker);
@@ -108,40 +111,46 @@ class WorkerSession implements Session {
 
   private stop(reason: Error): void {
     this.failure ??= reason;
-    for (const p of this.pending.values()) p.reject(this.failure);
+    for (const p of [...this.pending.values(), ...this.opening.values()]) p.reject(this.failure);
     this.pending.clear();
+    this.opening.clear();
   }
 }
 
 /**
- * A stylizer whose network runs on a worker thread. Packing and unpacking happen on the calling thread,
- * so with two calls in flight one batch is prepared while the other runs and the network never waits.
+ * A stylizer whose network runs on a worker thread, with two or more batches in flight so the next is
+ * ready when one ends. Pass `{ transfer: true }` to stylizeMany for frames that are yours to give away:
+ * their buffers then move to the thread instead of being copied.
  *
  * @example
  * const s = await WorkerStylizer.create(await loadModel('candy'));
  * const [out] = await s.stylizeMany([frame]);
  * await s.close();
  */
-export class WorkerStylizer extends SessionStylizer<WorkerSession> {
-  private constructor(model: LoadedModel, session: WorkerSession, opts: SessionStylizerOptions) {
-    super(model, session, opts);
+export class WorkerStylizer extends SessionStylizer {
+  private constructor(
+    model: LoadedModel,
+    private readonly thread: NetworkThread,
+    threads: number | undefined,
+    opts: SessionStylizerOptions,
+  ) {
+    super(model, (layout) => thread.open(layoutKey(layout), pixelOnnx(model, layout), threads), opts);
   }
 
   static async create(model: LoadedModel, opts: StylizerOptions = {}): Promise<WorkerStylizer> {
     const batchSize = checkBatchSize(opts.batchSize ?? 1);
     checkStyleOption(model, opts.style);
-    const session = await WorkerSession.create(inferenceOnnx(model), opts.threads);
-    // Every batch of a call goes to the worker at once: it runs them in order while the next are packed.
-    return new WorkerStylizer(model, session, { batchSize, inFlight: Infinity, ...(opts.style === undefined ? {} : { style: opts.style }) });
+    // Every batch of a call goes to the thread at once: it runs them in order while the next are prepared.
+    return new WorkerStylizer(model, new NetworkThread(), opts.threads, { batchSize, inFlight: Infinity, ...(opts.style === undefined ? {} : { style: opts.style }) });
   }
 
-  /** Packing and unpacking here, network runs on the worker thread. */
-  get timing(): StylizerTiming {
-    return { ...this.packTiming, run: this.session.runMs };
+  /** Copies here; network runs as the thread measured them (waiting behind other runs excluded). */
+  override get timing(): StylizerTiming {
+    return { ...super.timing, run: this.thread.runMs };
   }
 
   /** Stop the worker thread; later calls fail. */
   close(): Promise<void> {
-    return this.session.terminate(new Error('stylizer is closed'));
+    return this.thread.terminate(new Error('stylizer is closed'));
   }
 }

@@ -10,8 +10,10 @@ import type { LoadedModel } from '../models/modelfile.js';
 import type { StyleMix } from '../models/styles.js';
 import type { FifoPolicy } from '../runtime/fifo.js';
 import type { RawImage } from '../io/pixels.js';
+import { checkTargetFps, type ScaleState } from '../runtime/adaptive.js';
 import { runPipeline, type PipelineEvent, type PipelineStats, type ShapePolicy } from '../runtime/pipeline.js';
 import { checkStyleOption } from '../runtime/session-stylizer.js';
+import { ScaledStylizer } from '../runtime/scaled-stylizer.js';
 import { WorkerStylizer, type FrameStylizer, type StylizerTiming } from '../runtime/worker.js';
 
 export interface VideoOptions {
@@ -40,6 +42,12 @@ export interface VideoOptions {
   readonly batchSize?: number;
   /** onnxruntime intra-op threads. Defaults to all cores. */
   readonly threads?: number;
+  /**
+   * Frames per second to hold (live streams): frames are stylized at a lower resolution when the
+   * network cannot keep up, in steps, and upsampled back to the output size (see ScaleController).
+   * Defaults to none: every frame at full resolution.
+   */
+  readonly targetFps?: number;
   /** x264 CRF (0: lossless RGB). Defaults to 18. */
   readonly crf?: number;
   /** x264 preset. Defaults to 'veryfast'. */
@@ -52,7 +60,13 @@ export interface VideoOptions {
   readonly stdout?: Writable;
 }
 
-export type VideoEvent = { readonly type: 'start'; readonly source: VideoInfo; readonly width: number; readonly height: number; readonly model: string } | PipelineEvent;
+/** With a target frame rate, progress and done events carry the scale frames are stylized at now. */
+export interface ScaleReport {
+  readonly scale?: number;
+  readonly targetFps?: number;
+}
+
+export type VideoEvent = { readonly type: 'start'; readonly source: VideoInfo; readonly width: number; readonly height: number; readonly model: string } | (PipelineEvent & ScaleReport);
 
 export interface VideoResult {
   readonly source: VideoInfo;
@@ -61,8 +75,10 @@ export interface VideoResult {
   readonly pipeline: PipelineStats;
   readonly decode: DecodeStats;
   readonly encode: EncodeStats;
-  /** Packing, network and unpacking time of the stylizer. */
+  /** Copies and network time of the stylizer run for `model` (zeros when one was given). */
   readonly stylizer: StylizerTiming;
+  /** With a target frame rate: the scale at the end, how often it changed, the last measured time per frame. */
+  readonly adaptive?: ScaleState;
 }
 
 /** How much of a piped container to buffer for ffprobe before decoding starts. */
@@ -116,6 +132,7 @@ async function* checked(frames: AsyncIterable<RawImage>, stats: DecodeStats, nam
  */
 export async function stylizeVideo(input: string, output: string, opts: VideoOptions = {}): Promise<VideoResult> {
   const fromStdin = input === '-';
+  if (opts.targetFps !== undefined) checkTargetFps(opts.targetFps);
   const muxer = muxerFor(output, opts.format);
   const model = opts.stylizer ? undefined : typeof opts.model === 'object' ? opts.model : await loadModel(opts.model ?? DEFAULT_MODEL);
   // Before ffmpeg starts: a wrong style is a one-line error, not a half-run pipeline.
@@ -159,9 +176,14 @@ export async function stylizeVideo(input: string, output: string, opts: VideoOpt
   if (muxer === 'rawvideo') audio = {};
 
   const own = model ? await WorkerStylizer.create(model, { ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.style === undefined ? {} : { style: opts.style }), batchSize: opts.batchSize ?? 1 }) : undefined;
-  const stylizer = own ?? opts.stylizer!;
+  const network = own ?? opts.stylizer!;
+  const stylizer = opts.targetFps !== undefined ? new ScaledStylizer(network, { targetFps: opts.targetFps, ...(model ? { stride: model.stride, minSide: model.minSide } : {}) }) : network;
+  const onEvent = opts.onEvent;
+  const report = (): ScaleReport => (stylizer instanceof ScaledStylizer ? { scale: stylizer.scale, targetFps: stylizer.state.targetFps } : {});
   let encoder: FrameEncoder | undefined;
   try {
+    // rgb24 in, rgb24 out: open that session now, so a model that cannot run fails before encoding starts.
+    await own?.session({ input: 3, output: 3 });
     encoder = encodeVideo(output, {
       width,
       height,
@@ -180,11 +202,22 @@ export async function stylizeVideo(input: string, output: string, opts: VideoOpt
       ...(opts.capacity ? { capacity: opts.capacity } : {}),
       ...(opts.shapePolicy ? { shapePolicy: opts.shapePolicy } : {}),
       ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+      // Decoded frames are fresh buffers nobody reads again: they move to the network's thread.
+      transferFrames: true,
       ...(source.frames !== undefined ? { total: source.frames } : {}),
-      ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+      ...(onEvent ? { onEvent: (e: PipelineEvent) => onEvent({ ...e, ...report() }) } : {}),
     });
     const encode = await encoder.finish();
-    return { source, width, height, pipeline, decode, encode, stylizer: own ? { ...own.timing } : { pre: 0, run: 0, post: 0, frames: 0 } };
+    return {
+      source,
+      width,
+      height,
+      pipeline,
+      decode,
+      encode,
+      stylizer: own?.timing ?? { copy: 0, run: 0, frames: 0 },
+      ...(stylizer instanceof ScaledStylizer ? { adaptive: stylizer.state } : {}),
+    };
   } catch (e) {
     abortDecode();
     await encoder?.abort();

@@ -5,6 +5,7 @@
  */
 import { stylesOf, type LoadedModel } from '../models/codec.js';
 import { mixWeights, type StyleMix } from '../models/styles.js';
+import { checkTargetFps, ladderFor, scaledSize, ScaleController } from '../runtime/adaptive.js';
 import { Fifo } from '../runtime/fifo.js';
 import type { Backend, BackendRequest } from './backend.js';
 import { openCamera } from './camera.js';
@@ -24,6 +25,13 @@ export interface LiveOptions {
   readonly backend?: BackendRequest;
   /** Milliseconds between 'stats' events. Defaults to 500. */
   readonly statsInterval?: number;
+  /**
+   * Frames per second to hold: when the model cannot keep up, frames are stylized at a lower
+   * resolution (in steps of the scale ladder, aspect kept) and drawn upsampled at `size`; the
+   * resolution comes back when there is headroom. Change it live with `setTargetFps`. Defaults to
+   * none: every frame at `size`.
+   */
+  readonly targetFps?: number;
 }
 
 export interface LiveStats {
@@ -49,13 +57,21 @@ export interface LiveStats {
   readonly threads: number;
   /** Inference sessions alive in the worker (1 while a style is loaded, 0 after stop). */
   readonly sessions: number;
+  /** Share of `size` (per side) frames are stylized at now: 1, or a rung of the ladder below it with `targetFps`. */
+  readonly scale: number;
+  /** The frame rate being held, if any. */
+  readonly targetFps: number | undefined;
 }
 
-/** A shown frame: what went in and what came out, at the loop's size. */
+/**
+ * A shown frame: what went in and what came out, at the size it was stylized at (the loop's size
+ * times `scale`; the canvas shows the output upsampled to the loop's size).
+ */
 export interface LiveFrame {
   readonly seq: number;
   readonly input: ImageData;
   readonly output: ImageData;
+  readonly scale: number;
 }
 
 export interface StyleInfo {
@@ -92,10 +108,15 @@ const isMixObject = (m: unknown): m is Readonly<Record<string, number>> =>
 export class LiveStylizer extends EventTarget {
   readonly size: FrameSize;
   private readonly backendRequest: BackendRequest;
-  private readonly queue: Fifo<{ seq: number; pixels: ArrayBuffer }>;
+  private readonly queue: Fifo<{ seq: number; pixels: ArrayBuffer; width: number; height: number; scale: number }>;
   private readonly capture: OffscreenCanvas;
   private readonly captureCtx: OffscreenCanvasRenderingContext2D;
   private readonly viewCtx: CanvasRenderingContext2D;
+  /** Holds a smaller output so drawImage can upsample it onto the view (putImageData cannot scale). */
+  private upscaleCtx: OffscreenCanvasRenderingContext2D | undefined;
+  private scaler: ScaleController | undefined;
+  /** Scale of the frame in the worker. */
+  private sentScale = 1;
   private link: WorkerLink | undefined;
   private style: ModelSource | LoadedModel | undefined;
   private styleId = 0;
@@ -146,6 +167,23 @@ export class LiveStylizer extends EventTarget {
     const ctx = canvas.getContext('2d');
     if (!ctx) throw new Error('the canvas already has a non-2d context (WebGL/WebGPU); give LiveStylizer its own canvas');
     this.viewCtx = ctx;
+    this.setTargetFps(opts.targetFps);
+  }
+
+  /**
+   * Hold `fps` frames per second by lowering the processing resolution when needed, or with
+   * `undefined` stylize every frame at full size again. Takes effect from the next frame; a new target
+   * keeps the current scale and measures afresh. Throws a RangeError unless `fps` is a positive number.
+   */
+  setTargetFps(fps: number | undefined): void {
+    if (fps === undefined) {
+      this.scaler = undefined;
+      return;
+    }
+    checkTargetFps(fps, 'targetFps');
+    if (this.scaler) this.scaler.targetFps = fps;
+    // Stride 4 is the built-in family's; a model with a larger one pads a little (the page does not see its config).
+    else this.scaler = new ScaleController({ targetFps: fps, ladder: ladderFor(this.size) });
   }
 
   override addEventListener<K extends keyof LiveEvents>(type: K, listener: (ev: LiveEvents[K]) => void, options?: boolean | AddEventListenerOptions): void;
@@ -204,6 +242,8 @@ export class LiveStylizer extends EventTarget {
     this.inferMs.reset();
     this.runMs.reset();
     this.cycleMs.reset();
+    // Another model costs differently: measure it afresh from the scale in use.
+    this.scaler?.restart();
     const source = this.wireSource(model);
     const msg: ToWorker = { type: 'load', id, source: source.value, backend: this.backendRequest, ...ortSettings(), ...(this.mix === undefined ? {} : { style: this.mix }) };
     const loading = this.ensureLink().request<StyleInfo>(msg, source.transfer, (m) => {
@@ -320,6 +360,8 @@ export class LiveStylizer extends EventTarget {
       backend: this.ready?.backend,
       threads: this.ready?.threads ?? 0,
       sessions: this.sessions,
+      scale: this.scaler?.scale ?? 1,
+      targetFps: this.scaler?.targetFps,
     };
   }
 
@@ -373,23 +415,36 @@ export class LiveStylizer extends EventTarget {
         if (msg.id === this.styleId) this.dispatchEvent(new CustomEvent('error', { detail: fromWire(msg.error) }));
         this.pump();
         return;
-      case 'result':
+      case 'result': {
         this.busy = false;
-        if (msg.id === this.styleId) this.cycleMs.add(performance.now() - this.sentAt);
+        const now = performance.now();
+        const scale = this.sentScale;
+        if (msg.id === this.styleId) {
+          this.cycleMs.add(now - this.sentAt);
+          // Hand-off to result, as the page sees it: with one frame in flight this is what bounds the frame rate.
+          this.scaler?.observe(now - this.sentAt, scale, now);
+        }
         // The next frame goes first, so the worker is not idle while this one is drawn.
         this.pump();
         // Finished by the previous style just before a switch: not worth showing.
         if (msg.id !== this.styleId) this.counts.stale++;
-        else this.present(msg);
+        else this.present(msg, scale);
         return;
+      }
     }
   }
 
-  private present(msg: Extract<FromWorker, { type: 'result' }>): void {
+  private present(msg: Extract<FromWorker, { type: 'result' }>, scale: number): void {
     const output = new ImageData(new Uint8ClampedArray(msg.output), msg.width, msg.height);
     const input = new ImageData(new Uint8ClampedArray(msg.input), msg.width, msg.height);
-    this.viewCtx.putImageData(output, 0, 0);
-    this.last = { seq: msg.seq, input, output };
+    const { width, height } = this.size;
+    if (msg.width === width && msg.height === height) this.viewCtx.putImageData(output, 0, 0);
+    else {
+      this.upscaleCtx ??= new OffscreenCanvas(width, height).getContext('2d')!;
+      this.upscaleCtx.putImageData(output, 0, 0);
+      this.viewCtx.drawImage(this.upscaleCtx.canvas, 0, 0, msg.width, msg.height, 0, 0, width, height);
+    }
+    this.last = { seq: msg.seq, input, output, scale };
     this.counts.shown++;
     this.shownRate.tick(performance.now());
     this.inferMs.add(msg.totalMs);
@@ -404,7 +459,8 @@ export class LiveStylizer extends EventTarget {
     if (!f) return;
     this.busy = true;
     this.sentAt = performance.now();
-    const msg: ToWorker = { type: 'frame', seq: f.seq, width: this.size.width, height: this.size.height, pixels: f.pixels };
+    this.sentScale = f.scale;
+    const msg: ToWorker = { type: 'frame', seq: f.seq, width: f.width, height: f.height, pixels: f.pixels };
     this.link.post(msg, [f.pixels]);
   }
 
@@ -451,16 +507,18 @@ export class LiveStylizer extends EventTarget {
       return;
     }
     if (plan.kind === 'resize') this.counts.resized++;
-    const { width, height } = this.size;
+    // No style yet (loading or failed): the live picture is shown as it is, at full size.
+    const scale = this.ready ? (this.scaler?.scale ?? 1) : 1;
+    // The canvas scales while it draws, so a smaller frame costs no extra pass.
+    const { width, height } = scaledSize(this.size, scale);
     this.captureCtx.drawImage(video, plan.sx, plan.sy, plan.sw, plan.sh, 0, 0, width, height);
     const img = this.captureCtx.getImageData(0, 0, width, height);
     if (!this.ready) {
-      // No style yet (loading or failed): show the live picture rather than a frozen frame.
       this.viewCtx.putImageData(img, 0, 0);
       return;
     }
     // Never waits (drop-oldest) and never rejects (the queue is never closed).
-    void this.queue.push({ seq: this.seq++, pixels: img.data.buffer as ArrayBuffer });
+    void this.queue.push({ seq: this.seq++, pixels: img.data.buffer as ArrayBuffer, width, height, scale });
     this.pump();
   }
 

@@ -136,7 +136,7 @@ async function toHost(y: Ort.Tensor): Promise<Tensor> {
   }
 }
 
-/** A session for a style network (its graph must have 'input' and 'output'). */
+/** A session for a style network's graph (the pixel graph of models/pixel-io.ts, which names its input and output). */
 export async function createSession(onnx: Uint8Array, backend: Backend): Promise<WebSession> {
   const ort = await loadOrt(backend);
   let session: Ort.InferenceSession;
@@ -156,10 +156,6 @@ export async function createSession(onnx: Uint8Array, backend: Backend): Promise
     await chain.catch(() => undefined);
     await session.release();
   };
-  if (!session.inputNames.includes('input') || !session.outputNames.includes('output')) {
-    await release();
-    throw new BackendUnavailableError(`model has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]; expected 'input' and 'output'`);
-  }
   const runOnce = async (feeds: Feeds, outputs: readonly string[] | undefined): Promise<Fetches> => {
     if (released) throw new Error('session was released');
     const ortFeeds: Record<string, Ort.Tensor> = {};

@@ -46,7 +46,7 @@ export type FromWorker =
       readonly output: ArrayBuffer;
       /** The input frame, handed back so the page can show it (split view) and reuse the buffer. */
       readonly input: ArrayBuffer;
-      /** session.run alone, and the whole step with pre/post-processing. */
+      /** session.run (the pixel graph's conversions are nodes of it), and the worker's whole step. */
       readonly runMs: number;
       readonly totalMs: number;
     }

@@ -1,15 +1,18 @@
 import { stylesOf, type LoadedModel } from '../models/codec.js';
+import { pixelOnnx, type PixelLayout } from '../models/pixel-io.js';
 import type { StyleMix } from '../models/styles.js';
-import { inferenceOnnx } from '../models/inference.js';
 import { checkStyleOption, SessionStylizer } from '../runtime/session-stylizer.js';
 import { chooseBackend, type Backend, type BackendRequest } from './backend.js';
 import { createSession, type WebSession } from './ort.js';
 
+/** What pages hand over: ImageData's RGBA, and RGBA back for the canvas. */
+const RGBA: PixelLayout = { input: 4, output: 4 };
+
 /**
  * A style network on an onnxruntime-web session in the current thread, with Node's `Stylizer` body:
- * any size in, the same size out (padding to the network's stride and cropping back happen inside).
- * Only the inference worker runs it: onnxruntime-web's WASM threads load the module it was bundled
- * into, which in a page's bundle can be the page's own code (see worker.ts).
+ * RGBA in, RGBA out at the same size, every conversion a node of the pixel graph. Only the inference
+ * worker runs it: onnxruntime-web's WASM threads load the module it was bundled into, which in a
+ * page's bundle can be the page's own code (see worker.ts).
  */
 export class ThreadStylizer {
   private readonly body: SessionStylizer<WebSession>;
@@ -20,13 +23,13 @@ export class ThreadStylizer {
     style: StyleMix | undefined,
   ) {
     // One frame per call; the session runs one call at a time anyway.
-    this.body = new SessionStylizer(model, session, { batchSize: 1, inFlight: 1, ...(style === undefined ? {} : { style }) });
+    this.body = new SessionStylizer(model, async () => session, { batchSize: 1, inFlight: 1, ...(style === undefined ? {} : { style }) });
   }
 
   static async create(model: LoadedModel, request: BackendRequest, style?: StyleMix): Promise<ThreadStylizer> {
     checkStyleOption(model, style);
     const backend = await chooseBackend(request);
-    return new ThreadStylizer(model, await createSession(inferenceOnnx(model), backend), style);
+    return new ThreadStylizer(model, await createSession(pixelOnnx(model, RGBA), backend), style);
   }
 
   /** A multi-style model's style names, in row order (empty for a single-style one). */
@@ -49,15 +52,14 @@ export class ThreadStylizer {
     return this.session.threads;
   }
 
-  /** session.run time of the last stylize call, in ms (pre/post-processing excluded). */
+  /** session.run time of the last stylize call, in ms (the pixel graph's conversions included). */
   get lastRunMs(): number {
     return this.session.lastRunMs;
   }
 
-  /** RGBA pixels in, stylized RGBA out (alpha carried over). */
-  async stylizeRgba(rgba: Uint8ClampedArray, width: number, height: number): Promise<Uint8ClampedArray<ArrayBuffer>> {
-    const out = await this.body.stylize({ width, height, channels: 4, data: rgba });
-    return new Uint8ClampedArray(out.data.buffer as ArrayBuffer);
+  /** RGBA pixels in (read in place), stylized RGBA out (alpha carried over). */
+  async stylizeRgba(rgba: Uint8ClampedArray, width: number, height: number): Promise<Uint8Array> {
+    return (await this.body.stylize({ width, height, channels: 4, data: rgba })).data as Uint8Array;
   }
 
   /** Free the session (and its GPU buffers); the stylizer cannot run afterwards. */

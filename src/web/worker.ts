@@ -8,6 +8,7 @@
  * bundled apart from the page, so those threads load worker code only, possibly this very module:
  * hence the thread check below.
  */
+import { ownsBuffer } from '../runtime/session-stylizer.js';
 import { toWire } from './errors.js';
 import { loadModel } from './model.js';
 import { env, openSessions, ortUrls, startWasmThread } from './ort.js';
@@ -58,7 +59,8 @@ async function run(msg: Extract<ToWorker, { type: 'frame' }>): Promise<void> {
   const t0 = performance.now();
   try {
     const out = await m.stylizer.stylizeRgba(new Uint8ClampedArray(msg.pixels), msg.width, msg.height);
-    const output = out.buffer;
+    // onnxruntime-web hands each output its own buffer: it moves to the page as it is.
+    const output = (ownsBuffer(out) ? out.buffer : out.slice().buffer) as ArrayBuffer;
     post(
       { type: 'result', id: m.id, seq: msg.seq, width: msg.width, height: msg.height, output, input: msg.pixels, runMs: m.stylizer.lastRunMs, totalMs: performance.now() - t0 },
       [output, msg.pixels],

@@ -79,6 +79,32 @@ test('video --style: a blend runs, and an unknown style fails before ffmpeg star
   assert.ok(existsSync(out));
 });
 
+test('video --style on raw stdin frames, with and without --target-fps: the pipeline feeds the style to the worker sessions', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const { Stylizer } = await import('../../src/runtime/stylizer.js');
+  const ENTRY = fileURLToPath(new URL('../../src/cli/entry.ts', import.meta.url));
+  const model = tinyMultiModel(['candy', 'mosaic']);
+  const [w, h, n] = [32, 16, 6];
+  const raw = Buffer.from(Uint8Array.from({ length: n * w * h * 3 }, (_, i) => (i * 41 + (i >> 7)) % 256));
+  const frames = Array.from({ length: n }, (_, k) => ({ width: w, height: h, channels: 3 as const, data: new Uint8Array(raw.subarray(k * w * h * 3, (k + 1) * w * h * 3)) }));
+  const ref = await Stylizer.create(model, { shared: false });
+  try {
+    const want = async (style: string | Record<string, number>) => Buffer.concat(await Promise.all(frames.map(async (f) => (await ref.stylize(f, { style })).data as Uint8Array)));
+    const mosaic = await want('mosaic');
+    assert.notDeepEqual(mosaic, await want('candy'));
+    // Under a target frame rate the first frames run at full scale (the controller judges windows of frames first).
+    for (const [style, extra, expected] of [['mosaic', [], mosaic], ['mosaic', ['--target-fps', '100000'], mosaic], ['candy=1,mosaic=1', ['--target-fps', '100000'], await want({ candy: 1, mosaic: 1 })]] as const) {
+      const args = ['video', '-', '--raw', '--size', `${w}x${h}`, '-o', '-', '-f', 'rawvideo', '-m', multi, '--style', style, '--policy', 'block', '--threads', '1', '--no-progress', ...extra];
+      const r = spawnSync(process.execPath, ['--import', 'tsx', ENTRY, ...args], { input: raw, maxBuffer: 1 << 24, env: { ...process.env, ...env } });
+      assert.equal(r.status, 0, r.stderr.toString());
+      assert.ok(r.stdout.equals(expected), `${style} ${extra.join(' ')}: the stream equals the Node Stylizer's frames`);
+    }
+  } finally {
+    await ref.release();
+  }
+});
+
 test("models --json lists a multi-style model's styles", async () => {
   mkdirSync(join(cache, 'local'), { recursive: true });
   writeFileSync(join(cache, 'local', 'mine.onnx'), tinyMultiModel(['candy', 'wave']).onnx);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { writeModelFile } from '../../src/models/modelfile.js';
+import { ladderFor } from '../../src/runtime/adaptive.js';
 import { runCli } from '../helpers/cli.js';
 import { tinyModel } from '../helpers/models.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -37,6 +38,52 @@ test('video: raw rgb24 frames through stdin and stdout in a pipe', () => {
   });
   assert.equal(r.status, 0, r.stderr.toString());
   assert.equal(r.stdout.length, 30 * 32 * 16 * 3);
+});
+
+test('video --json: events as JSON lines, progress with per-frame stage times', async () => {
+  const r = await runCli(['video', clip, '-o', join(dir, 'json.mkv'), '-m', model, '--size', '48x32', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, '', 'no bar and no summary beside the JSON');
+  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; perFrame?: Record<string, number>; stats?: { perFrame: Record<string, number>; frames: { stylized: number } } });
+  assert.deepEqual([events[0]!.type, events.at(-1)!.type], ['start', 'done']);
+  const progress = events.filter((e) => e.type === 'progress');
+  assert.ok(progress.length >= 1);
+  for (const per of [...progress.map((e) => e.perFrame!), events.at(-1)!.stats!.perFrame]) {
+    assert.deepEqual(Object.keys(per).sort(), ['copy', 'decodeWait', 'encodeWait', 'inference']);
+    assert.ok(Object.values(per).every((v) => Number.isFinite(v) && v >= 0), JSON.stringify(per));
+  }
+  assert.ok(events.at(-1)!.stats!.perFrame.inference! > 0);
+  assert.equal(events.at(-1)!.stats!.frames.stylized, 30);
+});
+
+test('video: a raw stream on stdin with --target-fps is stylized smaller, written at its own size, and reports its scale', () => {
+  const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', clip, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
+  // No network holds 100000 fps: after two windows of frames the scale drops to the ladder's bottom.
+  const args = ['video', '-', '--raw', '--size', '96x64', '-o', '-', '-f', 'rawvideo', '-m', model, '--policy', 'block', '--threads', '1', '--target-fps', '100000', '--json'];
+  const r = spawnSync(process.execPath, ['--import', 'tsx', ENTRY, ...args], { input: raw, maxBuffer: 1 << 26 });
+  assert.equal(r.status, 0, r.stderr.toString());
+  assert.equal(r.stdout.length, 30 * 96 * 64 * 3, 'every frame, at the stream size');
+  const events = r.stderr.toString().trim().split('\n').map((l) => JSON.parse(l) as { type: string; scale?: number; targetFps?: number; stats?: { frames: { written: number } } });
+  const ladder = ladderFor({ width: 96, height: 64 });
+  const progress = events.filter((e) => e.type === 'progress');
+  assert.ok(progress.length >= 1);
+  for (const e of progress) {
+    assert.ok(ladder.includes(e.scale!), `scale ${e.scale}`);
+    assert.equal(e.targetFps, 100000);
+  }
+  const done = events.find((e) => e.type === 'done')!;
+  assert.equal(done.scale, ladder.at(-1));
+  assert.equal(done.stats!.frames.written, 30);
+  assert.equal(events[0]!.type, 'start');
+});
+
+test('video: --target-fps refuses 0, negatives and non-numbers in one line', async () => {
+  for (const bad of ['0', '-5', 'NaN', 'fast', 'Infinity']) {
+    const r = await runCli(['video', clip, '-o', join(dir, 'never.mp4'), '-m', model, `--target-fps=${bad}`]);
+    assert.equal(r.code, 1, bad);
+    assert.match(r.stderr, new RegExp(`--target-fps <fps>' argument '${bad}' is invalid\\. expected a positive number of frames per second, got '${bad}'`));
+    assert.equal(r.stderr.trim().split('\n').filter((l) => !l.includes('--help for usage')).length, 1, r.stderr);
+  }
 });
 
 test('video: a truncated input is one clear error line and no output file', async () => {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { f32 } from '../../src/graph/tensor.js';
-import { imagesToTensor, reflectIndex, tensorToImage, type RawImage } from '../../src/io/pixels.js';
+import { imagesToTensor, reflectIndex, toColor8, type RawImage } from '../../src/io/pixels.js';
 
 test('reflectIndex mirrors without repeating the edge, for any overshoot', () => {
   assert.deepEqual([-2, -1, 0, 1, 2, 3, 4, 5, 6, 7].map((i) => reflectIndex(i, 3)), [2, 1, 0, 1, 2, 1, 0, 1, 2, 1]);
@@ -37,11 +36,12 @@ test('mixed sizes in one batch and malformed images are refused', () => {
   assert.throws(() => imagesToTensor([{ ...a, width: 0, data: new Uint8Array(0) }]), /no pixels/);
 });
 
-test('output is cropped, clamped, rounded, and keeps the source alpha', () => {
-  const t = f32([1, 3, 2, 2], [-5, 254.6, 0, 0, 300, 1.4, 0, 0, Number.NaN, 7.5, 0, 0]);
-  const src: RawImage = { width: 2, height: 1, channels: 4, data: Uint8Array.from([0, 0, 0, 9, 0, 0, 0, 200]) };
-  const out = tensorToImage(t, 0, 2, 1, src);
-  assert.equal(out.channels, 4);
-  assert.deepEqual(Array.from(out.data), [0, 255, 0, 9, 255, 1, 8, 200]);
-  assert.throws(() => tensorToImage(t, 0, 3, 1), /cannot hold image 0 of 3x1/);
+test('toColor8: 8-bit RGB(A) passes through; grey is replicated, 16-bit scaled and rounded, alpha kept or dropped', () => {
+  const rgb: RawImage = { width: 1, height: 1, channels: 3, data: Uint8Array.of(1, 2, 3) };
+  assert.equal(toColor8(rgb, true), rgb);
+  const ga: RawImage = { width: 2, height: 1, channels: 2, data: Uint8Array.of(50, 9, 60, 200) };
+  assert.deepEqual(Array.from(toColor8(ga, true).data), [50, 50, 50, 9, 60, 60, 60, 200]);
+  assert.deepEqual(Array.from(toColor8(ga, false).data), [50, 50, 50, 60, 60, 60]);
+  const deep: RawImage = { width: 1, height: 1, channels: 4, data: Uint16Array.of(65535, 0, 257 * 100, 32767) };
+  assert.deepEqual(toColor8(deep, true), { width: 1, height: 1, channels: 4, data: Uint8Array.of(255, 0, 100, 127) });
 });

@@ -50,6 +50,39 @@ test('WorkerStylizer: styles and blends on a worker thread (the style feed is co
   }
 });
 
+test('the style rides beside the pixels on the pixel graph sessions: a new mix or a per-call style opens no session', async () => {
+  const { SessionStylizer } = await import('../../src/runtime/session-stylizer.js');
+  const { pixelOnnx } = await import('../../src/models/pixel-io.js');
+  const { createSession } = await import('../../src/runtime/ort.js');
+  const model = tinyMultiModel(['candy', 'mosaic']);
+  const opened: string[] = [];
+  const sessions: Awaited<ReturnType<typeof createSession>>[] = [];
+  const s = new SessionStylizer(model, async (layout) => {
+    opened.push(`${layout.input}:${layout.output}`);
+    const session = await createSession(pixelOnnx(model, layout), { threads: 1 });
+    assert.deepEqual([...session.inputNames].sort(), ['pixels', 'style']);
+    sessions.push(session);
+    return session;
+  }, { batchSize: 1, inFlight: 1 });
+  const ref = await Stylizer.create(model, { shared: false });
+  try {
+    const candy = await s.stylize(image);
+    s.setStyle('mosaic');
+    const mosaic = await s.stylize(image);
+    const mixed = await s.stylize(image, { style: { candy: 1, mosaic: 1 } });
+    assert.ok(same(candy, await ref.stylize(image, { style: 'candy' })));
+    assert.ok(same(mosaic, await ref.stylize(image, { style: 'mosaic' })));
+    assert.ok(same(mixed, await ref.stylize(image, { style: { candy: 0.5, mosaic: 0.5 } })));
+    assert.ok(!same(candy, mosaic));
+    const planes = await s.stylizeFloat(image, { style: 'candy' });
+    assert.deepEqual(planes, await ref.stylizeFloat(image, { style: 'candy' }));
+    assert.deepEqual(opened, ['3:3', '3:planes'], 'one session per layout, whatever the style');
+  } finally {
+    await ref.release();
+    for (const x of sessions) await x.release();
+  }
+});
+
 test('a multi-style model quantized to fp16 keeps its styles and its style input; int8 is refused', async () => {
   const { quantizeModel } = await import('../../src/compress/quantize.js');
   const model = tinyMultiModel(['candy', 'mosaic']);

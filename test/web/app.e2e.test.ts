@@ -12,6 +12,7 @@ import { importForeign } from '../../src/import/foreign.js';
 import { loadModel } from '../../src/models/load.js';
 import { toLoaded, type LoadedModel, type TransformerModel } from '../../src/models/modelfile.js';
 import { PRESETS, randomWeights, type TransformerConfig } from '../../src/models/transformer.js';
+import { ladderFor, scaledSize } from '../../src/runtime/adaptive.js';
 import { Stylizer } from '../../src/runtime/stylizer.js';
 import { ensureBuilt } from '../../src/serve/build.js';
 import { startServer, type AppServer } from '../../src/serve/server.js';
@@ -39,6 +40,7 @@ const MODELS = { alpha: styleModel('alpha', 1, {}), beta: styleModel('beta', 2, 
 interface Frame {
   modelId: string;
   seq: number;
+  scale: number;
   width: number;
   height: number;
   input: Buffer;
@@ -55,6 +57,8 @@ interface Hud {
   resized: number;
   backend: string;
   shown: number;
+  scale: number;
+  targetFps?: number;
 }
 
 // Created here, not in before(): an after() registered inside a hook runs when that hook ends.
@@ -115,7 +119,7 @@ async function nextFrame(modelId: string, afterSeq = -1, timeout = 120_000): Pro
   const f = await page.evaluate(() => (window as unknown as { __stylecast: { frame(): Record<string, unknown> | null } }).__stylecast.frame());
   assert.ok(f, 'a frame was shown');
   const b = (k: string) => Buffer.from(f[k] as string, 'base64');
-  return { modelId: f.modelId as string, seq: f.seq as number, width: f.width as number, height: f.height as number, input: b('input'), output: b('output'), displayed: b('displayed') };
+  return { modelId: f.modelId as string, seq: f.seq as number, scale: f.scale as number, width: f.width as number, height: f.height as number, input: b('input'), output: b('output'), displayed: b('displayed') };
 }
 
 /** Mean absolute difference over the RGB channels of two RGBA buffers (region: x in [x0, x1)). */
@@ -201,6 +205,30 @@ test('split view shows the original left of the divider', { skip, timeout: 240_0
   assert.equal(meanDiff(f.displayed, f.input, f.width, 0, 320), 0, 'left half is the camera frame');
   assert.equal(meanDiff(f.displayed, f.output, f.width, 321, 640), 0, 'right half is stylized');
   await page.uncheck('#split');
+});
+
+test('the smooth / sharp control sets a target frame rate; frames come at a ladder scale, drawn full size', { skip, timeout: 240_000 }, async () => {
+  const ladder = ladderFor({ width: 640, height: 480 });
+  let f = await nextFrame('alpha');
+  await page.selectOption('#mode', 'smooth');
+  // Enough frames for the controller's first decision (2 ignored, then two windows of 8).
+  for (let i = 0; i < 20; i++) f = await nextFrame('alpha', f.seq);
+  const h = await hud();
+  assert.equal(h.targetFps, 15);
+  assert.ok(ladder.includes(h.scale), `scale ${h.scale}`);
+  assert.ok(ladder.includes(f.scale), `frame scale ${f.scale}`);
+  const want = scaledSize({ width: 640, height: 480 }, f.scale);
+  assert.deepEqual([f.width, f.height], [want.width, want.height]);
+  assert.equal(f.displayed.length, 640 * 480 * 4, 'the canvas stays 640x480');
+  assert.match((await page.textContent('#hud'))!, /\nscale +[\d.]+ \(smooth: 15 fps\)$/);
+  await page.selectOption('#mode', 'sharp');
+  // Frames queued at the smaller scale may still come first.
+  for (let i = 0; i < 5 && f.scale !== 1; i++) f = await nextFrame('alpha', f.seq);
+  assert.deepEqual([f.scale, f.width, f.height], [1, 640, 480]);
+  const sharp = await hud();
+  assert.equal(sharp.scale, 1);
+  assert.equal(sharp.targetFps, undefined);
+  assert.match((await page.textContent('#hud'))!, /\nscale +1 \(sharp\)$/);
 });
 
 test('switching style stylizes with the new model', { skip, timeout: 240_000 }, async (t) => {

@@ -22,6 +22,15 @@ const SPEED_LABELS: Readonly<Record<string, string>> = {
   full: 'Full quality (slow: ~0.5 fps in the browser at 640x480)',
 };
 
+/**
+ * The smooth / sharp control: 'smooth' holds this frame rate by stylizing at a lower resolution when
+ * the model cannot keep up (LiveStylizer's targetFps); 'sharp' stylizes every frame at full size.
+ * 15 fps reads as fluid motion and is twice what the real-time students reach at 640x480 here.
+ */
+const SMOOTH_FPS = 15;
+type Mode = 'smooth' | 'sharp';
+const targetFps = (m: Mode) => (m === 'smooth' ? SMOOTH_FPS : undefined);
+
 type CameraMessage = 'no-camera' | 'permission-denied' | 'camera-lost';
 type ModelMessage = 'model-failed' | 'no-models' | 'loading';
 
@@ -31,6 +40,7 @@ const TEST = params.get('test') === '1';
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const ui = {
   style: $<HTMLSelectElement>('style'),
+  mode: $<HTMLSelectElement>('mode'),
   split: $<HTMLInputElement>('split'),
   splitPos: $<HTMLInputElement>('split-pos'),
   snapshot: $<HTMLButtonElement>('snapshot'),
@@ -55,11 +65,20 @@ try {
   problems.push((e as Error).message);
 }
 
+let mode = option<Mode>('mode', ['smooth', 'sharp'], 'sharp');
+ui.mode.value = mode;
+
 const live = new LiveStylizer(ui.view, {
   size,
   backend: option<BackendRequest>('backend', ['auto', 'wasm', 'webgpu'], 'auto'),
   queue: Math.max(1, Math.min(8, Number(params.get('queue')) || 2)),
+  targetFps: targetFps(mode),
 });
+
+ui.mode.onchange = () => {
+  mode = ui.mode.value as Mode;
+  live.setTargetFps(targetFps(mode));
+};
 
 // ---- messages -------------------------------------------------------------------------------
 
@@ -114,15 +133,28 @@ function loadStyle(id: string): void {
 // ---- drawing --------------------------------------------------------------------------------
 
 const viewCtx = ui.view.getContext('2d')!;
+let scratch: OffscreenCanvasRenderingContext2D | undefined;
+
+/** Draw the left `x` view pixels of a frame, upsampled when it was stylized smaller (smooth mode). */
+function paint(img: ImageData, x = size.width): void {
+  if (img.width === size.width && img.height === size.height) {
+    viewCtx.putImageData(img, 0, 0, 0, 0, x, size.height);
+    return;
+  }
+  // putImageData cannot scale: go through a canvas that drawImage can.
+  scratch ??= new OffscreenCanvas(size.width, size.height).getContext('2d')!;
+  scratch.putImageData(img, 0, 0);
+  viewCtx.drawImage(scratch.canvas, 0, 0, (x / size.width) * img.width, img.height, 0, 0, x, size.height);
+}
 
 /** Split view: left of the divider the very frame that was stylized, so both halves are in sync. */
 function draw(): void {
   const f = live.lastFrame();
   if (!f) return;
-  viewCtx.putImageData(f.output, 0, 0);
+  paint(f.output);
   if (!ui.split.checked) return;
   const x = Math.round((Number(ui.splitPos.value) / 100) * size.width);
-  if (x > 0) viewCtx.putImageData(f.input, 0, 0, 0, 0, x, size.height);
+  if (x > 0) paint(f.input, x);
   viewCtx.fillStyle = '#fff';
   viewCtx.fillRect(Math.min(x, size.width - 1), 0, 1, size.height);
 }
@@ -226,8 +258,8 @@ ui.record.onclick = () => {
 
 // ---- HUD ------------------------------------------------------------------------------------
 
-function hudValues(): LiveStats & { backendText: string; model: string; size: string } {
-  return { ...live.stats(), backendText: backend, model: modelId ?? '-', size: `${size.width}x${size.height}` };
+function hudValues(): LiveStats & { backendText: string; model: string; size: string; mode: Mode } {
+  return { ...live.stats(), backendText: backend, model: modelId ?? '-', size: `${size.width}x${size.height}`, mode };
 }
 
 setInterval(() => {
@@ -238,6 +270,7 @@ setInterval(() => {
     `shown   ${h.shownFps.toFixed(1)} fps`,
     `dropped ${h.dropped}${h.resized ? `  resized ${h.resized}` : ''}`,
     `backend ${h.backendText}`,
+    `scale   ${h.scale}${h.targetFps ? ` (smooth: ${h.targetFps} fps)` : ' (sharp)'}`,
   ].join('\n');
 }, 250);
 
@@ -300,6 +333,7 @@ if (TEST) {
           ? {
               modelId: lastModel,
               seq: f.seq,
+              scale: f.scale,
               width: f.output.width,
               height: f.output.height,
               input: base64(f.input.data),
