@@ -29,6 +29,7 @@ export { quantizeModel, type QuantizeOptions, type QuantizedPrecision, type Cali
 export { calibrate } from './runtime/calibrate.js';
 export { compress, studentConfig, transferWeights, channelImportance, defaultDropBlocks, DEFAULT_DISTILL_WEIGHT, type CompressOptions, type CompressSpec, type TransferReport } from './compress/index.js';
 export { inferenceOnnx } from './models/inference.js';
+export { parseStyleMix, formatStyleMix, mixWeights, styleFeed, bakeStyle, replicateStyle, appendStyle, normParamNames, type StyleEntry, type StyleMix, type NetworkWeights } from './models/styles.js';
 export { buildHalfResTransformer } from './models/halfres.js';
 export { DEFAULT_MODEL, type SpeedClass } from './io/registry.js';
 export { loadModel, importTeacher, localModelPath, registerLocalModel } from './models/load.js';

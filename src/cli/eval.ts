@@ -1,7 +1,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { evaluate, formatEvalJson, formatEvalMarkdown, type EvalEvent } from '../eval/index.js';
-import { positiveInt, size } from './options.js';
+import type { StyleMix } from '../models/styles.js';
+import { positiveInt, size, styleMix } from './options.js';
 
 interface Flags {
   model: string[];
@@ -12,6 +13,7 @@ interface Flags {
   trials: number;
   threads?: number;
   style?: string;
+  styleMix?: StyleMix;
   styleSize: number;
   limit?: number;
   peakRuns: number;
@@ -76,6 +78,7 @@ export function register(program: Command): void {
     .option('--trials <n>', 'timed runs per model (defaults to 100)', positiveInt, 100)
     .option('--threads <n>', 'onnxruntime intra-op threads (defaults to all cores)', positiveInt)
     .option('--style <image>', "style image for the style loss (defaults to the reference's registered one)")
+    .option('--style-mix <name|mix>', "the style or blend a multi-style model paints in (candy, candy=0.7,mosaic=0.3; defaults to its first style)", styleMix)
     .option('--style-size <n>', 'longer side of the style image for its Grams (defaults to 512)', positiveInt, 512)
     .option('--peak-runs <n>', 'timed runs of the 2048^3 MatMul before and after the timing (defaults to 10; 0 skips it)', nonNegativeInt, 10)
     .option('--json', 'print the results as JSON instead of a Markdown table')
@@ -96,6 +99,7 @@ export function register(program: Command): void {
             ...(f.reference ? { reference: f.reference } : {}),
             ...(f.threads ? { threads: f.threads } : {}),
             ...(f.style ? { style: f.style } : {}),
+            ...(f.styleMix !== undefined ? { modelStyle: f.styleMix } : {}),
             ...(f.limit ? { limit: f.limit } : {}),
           },
           onEvent,

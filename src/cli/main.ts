@@ -6,6 +6,7 @@ import { register as flicker } from './flicker.js';
 import { helpConfiguration, VERSION } from './help.js';
 import { register as importCmd } from './import.js';
 import { register as jobs } from './jobs.js';
+import { register as learnStyle } from './learn-style.js';
 import { register as models } from './models.js';
 import { register as quantize } from './quantize.js';
 import { register as serve } from './serve.js';
@@ -24,7 +25,7 @@ export function program(): Command {
     .version(VERSION)
     .configureHelp(helpConfiguration)
     .showHelpAfterError('(stylecast <command> --help for usage)');
-  for (const register of [stylize, models, verify, trainCmd, compress, quantize, evalCmd, serve, sweep, video, flicker, exportCmd, importCmd, worker, submit, jobs]) register(p);
+  for (const register of [stylize, models, verify, trainCmd, learnStyle, compress, quantize, evalCmd, serve, sweep, video, flicker, exportCmd, importCmd, worker, submit, jobs]) register(p);
   return p;
 }
 

@@ -9,7 +9,8 @@ const cut = (s: string, width: number) => (s.length > width ? `${s.slice(0, widt
 /** Rows as aligned columns under a header; the title comes last, so it may run long. */
 export function modelTable(rows: readonly CatalogRow[]): string {
   const header = ['NAME', 'KIND', 'FAMILY', 'AVAILABLE', 'LICENCE', 'TITLE'];
-  const cells = [header, ...rows.map((r) => [r.name, r.kind, r.family, r.availability, cut(r.license, LICENSE_WIDTH), r.title])];
+  const title = (r: CatalogRow) => (r.styles ? `${r.title} (styles: ${r.styles.map((s) => s.name).join(', ')})` : r.title);
+  const cells = [header, ...rows.map((r) => [r.name, r.kind, r.family, r.availability, cut(r.license, LICENSE_WIDTH), title(r)])];
   const widths = header.map((_, c) => Math.max(...cells.map((row) => row[c]!.length)));
   return cells.map((row) => `${row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ')}\n`).join('');
 }

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { parseStyleMix, type StyleMix } from '../models/styles.js';
 import { checkTargetFps } from '../runtime/adaptive.js';
 
 /** Commander parser for positive integers with a message naming the flag's problem. */
@@ -14,6 +15,18 @@ export function size(value: string): [number, number] {
   if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new InvalidArgumentError(`expected WIDTHxHEIGHT, got '${value}'`);
   return [Number(m[1]), Number(m[2])];
 }
+
+/** `--style candy` or `--style candy=0.7,mosaic=0.3` (a multi-style model's style or mix; names are checked against the model). */
+export function styleMix(value: string): StyleMix {
+  try {
+    return parseStyleMix(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+/** Help of the `--style` flag of the commands that stylize. */
+export const STYLE_HELP = "a multi-style model's style, or a blend: candy, or candy=0.7,mosaic=0.3 (weights normalized; defaults to its first style)";
 
 /** A frame rate to hold: a positive finite number (0, negative, NaN and 'Infinity' are refused). */
 export function targetFps(value: string): number {

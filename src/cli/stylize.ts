@@ -2,8 +2,11 @@ import { mkdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_MODEL } from '../io/registry.js';
+import { loadModel } from '../models/load.js';
 import { stylizeFiles } from '../runtime/files.js';
-import { positiveInt } from './options.js';
+import { checkStyleOption } from '../runtime/session-stylizer.js';
+import { formatStyleMix, type StyleMix } from '../models/styles.js';
+import { positiveInt, STYLE_HELP, styleMix } from './options.js';
 import { checkOutputs, overwriteOption } from './outputs.js';
 
 interface Flags {
@@ -12,6 +15,7 @@ interface Flags {
   maxSide?: number;
   threads?: number;
   batch?: number;
+  style?: StyleMix;
   overwrite?: boolean;
 }
 
@@ -19,10 +23,14 @@ async function isDir(p: string) {
   return stat(p).then((s) => s.isDirectory(), () => false);
 }
 
-/** `<name>-<model>.<ext>`: several models stylizing one photo into one folder keep every result. */
-function styledName(input: string, model: string): string {
+/**
+ * `<name>-<model>[-<style>].<ext>`: several models (or styles of one) stylizing one photo into one
+ * folder keep every result; a mix reads candy0.7-mosaic0.3.
+ */
+function styledName(input: string, model: string, style: StyleMix | undefined): string {
   const ext = extname(input);
-  return `${basename(input, ext)}-${basename(model, '.onnx')}${ext || '.png'}`;
+  const suffix = style === undefined ? '' : `-${formatStyleMix(style).replaceAll('=', '').replaceAll(',', '-')}`;
+  return `${basename(input, ext)}-${basename(model, '.onnx')}${suffix}${ext || '.png'}`;
 }
 
 export function register(program: Command): void {
@@ -34,18 +42,23 @@ export function register(program: Command): void {
     .option('-o, --output <file|dir>', 'output file (one input) or directory, where each is <name>-<model>.<ext> (defaults to that name beside each input)')
     .option('--max-side <n>', 'downscale so the longer side is at most n pixels', positiveInt)
     .option('--threads <n>', 'onnxruntime intra-op threads (defaults to all cores)', positiveInt)
-    .option('--batch <n>', 'images per network run (same-size images only; defaults to 4)', positiveInt);
+    .option('--batch <n>', 'images per network run (same-size images only; defaults to 4)', positiveInt)
+    .option('--style <name|mix>', STYLE_HELP, styleMix);
   overwriteOption(cmd).action(async (inputs: string[], f: Flags) => {
     const outDir = f.output && (inputs.length > 1 || f.output.endsWith('/') || (await isDir(f.output))) ? f.output : undefined;
-    const targets = inputs.map((input) => (outDir ? join(outDir, styledName(input, f.model)) : f.output ?? join(dirname(input), styledName(input, f.model))));
+    const targets = inputs.map((input) => (outDir ? join(outDir, styledName(input, f.model, f.style)) : f.output ?? join(dirname(input), styledName(input, f.model, f.style))));
     await checkOutputs(targets, { inputs, ...(f.overwrite ? { overwrite: true } : {}) });
     if (outDir) {
       await mkdir(outDir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
         throw new Error(`cannot create output directory ${outDir} (${e.code ?? e.message})`);
       });
     }
+    const model = await loadModel(f.model);
+    // Before any image is read: an unknown style or a style for a single-style model is one line.
+    checkStyleOption(model, f.style);
     const res = await stylizeFiles(inputs, targets, {
-      model: f.model,
+      model,
+      ...(f.style === undefined ? {} : { style: f.style }),
       ...(f.maxSide ? { maxSide: f.maxSide } : {}),
       ...(f.threads ? { threads: f.threads } : {}),
       ...(f.batch ? { batchSize: f.batch } : {}),

@@ -166,23 +166,32 @@ export function runOptions(f: FlagValues, spec: TrainingFlagSpec = {}): Omit<Tra
 
 const short = (v: number) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(2) : v.toFixed(2));
 
-/** Human output: a progress bar on stderr (step, each loss term, it/s, ETA) and one line per event. */
+/**
+ * Human output: a progress bar on stderr (step, each loss term, it/s, ETA) and one line per event.
+ * A time-budgeted run's bar counts seconds of its budget instead of steps.
+ */
 export function humanReporter(): (e: TrainEvent) => void {
   let bars: cliProgress.MultiBar | undefined;
   let bar: cliProgress.SingleBar | undefined;
+  let budget: number | undefined;
   const say = (line: string) => (bars ? bars.log(`${line}\n`) : process.stderr.write(`${line}\n`));
   return (e) => {
     switch (e.type) {
       case 'start':
         process.stderr.write(`${e.resumed ? 'resuming at' : 'training from'} step ${e.startStep} of ${e.steps}: ${e.files} photos, ${e.params} parameters, ${e.graphNodes}-node step graph\n`);
+        budget = e.budgetSeconds;
         bars = new cliProgress.MultiBar({
-          format: 'step {value}/{total} |{bar}| {terms} | {ips} it/s | ETA {eta_formatted}',
+          format: budget ? '{value}/{total} s |{bar}| step {step} | {terms} | {ips} it/s | ETA {eta_formatted}' : 'step {value}/{total} |{bar}| {terms} | {ips} it/s | ETA {eta_formatted}',
           hideCursor: true, noTTYOutput: true, notTTYSchedule: 5000, etaBuffer: 50,
         }, cliProgress.Presets.shades_classic);
-        bar = bars.create(e.steps, e.startStep, { terms: '', ips: '-' });
+        bar = budget ? bars.create(Math.ceil(budget), Math.floor(e.elapsedSeconds), { terms: '', ips: '-', step: e.startStep }) : bars.create(e.steps, e.startStep, { terms: '', ips: '-' });
         break;
       case 'step':
-        bar?.update(e.step, { terms: Object.entries(e.losses).map(([k, v]) => `${k} ${short(v)}`).join(' '), ips: e.itPerSec.toFixed(2) });
+        bar?.update(budget ? Math.min(Math.floor(e.elapsedSeconds), Math.ceil(budget)) : e.step, {
+          terms: `${e.style ? `${e.style}: ` : ''}${Object.entries(e.losses).map(([k, v]) => `${k} ${short(v)}`).join(' ')}`,
+          ips: e.itPerSec.toFixed(2),
+          step: e.step,
+        });
         break;
       case 'skip':
         say(`warning: skipping unreadable photo ${e.file} (${e.reason})`);

@@ -2,12 +2,14 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DEFAULT_MODEL } from '../io/registry.js';
 import { SingleBar } from 'cli-progress';
 import { stylizeVideo, type VideoEvent } from '../video/stylize.js';
-import { positiveInt, size, targetFps } from './options.js';
+import type { StyleMix } from '../models/styles.js';
+import { positiveInt, size, STYLE_HELP, styleMix, targetFps } from './options.js';
 import { checkOutputs, overwriteOption } from './outputs.js';
 
 interface Flags {
   output: string;
   model: string;
+  style?: StyleMix;
   size?: [number, number];
   raw?: boolean;
   rate?: [number, number];
@@ -44,6 +46,7 @@ export function register(program: Command): void {
     .argument('<input>', "video file, or '-' for stdin (a container, or raw rgb24 frames with --raw)")
     .requiredOption('-o, --output <file|->', "output video (.mp4, .mkv, .webm, .mov, .rgb...), or '-' for stdout")
     .option('-m, --model <name|file.onnx>', `registered model name or stylecast .onnx file (defaults to the real-time ${DEFAULT_MODEL})`, DEFAULT_MODEL)
+    .option('--style <name|mix>', STYLE_HELP, styleMix)
     .option('--size <WxH>', 'frame size to stylize and write (defaults to the source size; required with --raw)', size)
     .option('--raw', "stdin carries packed rgb24 frames of --size (no container)")
     .option('--rate <fps>', 'frame rate of raw stdin frames, e.g. 30 or 30000/1001 (defaults to 30)', rate)
@@ -77,6 +80,7 @@ export function register(program: Command): void {
       };
       const r = await stylizeVideo(input, f.output, {
         model: f.model,
+        ...(f.style === undefined ? {} : { style: f.style }),
         ...(f.size ? { size: { width: f.size[0], height: f.size[1] } } : {}),
         ...(f.raw ? { rawInput: true } : {}),
         ...(f.rate ? { rate: f.rate } : {}),

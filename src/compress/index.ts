@@ -11,7 +11,7 @@ import { studentConfig, transferWeights, type TransferReport } from './transfer.
 export { channelImportance, defaultDropBlocks, studentConfig, transferWeights, type CompressSpec, type TransferReport } from './transfer.js';
 
 /** A compression run: a student derived from a teacher, then distillation training. */
-export interface CompressOptions extends Omit<TrainOptions, 'style' | 'config' | 'init' | 'teacher'> {
+export interface CompressOptions extends Omit<TrainOptions, 'style' | 'styles' | 'config' | 'init' | 'teacher'> {
   /** Registered teacher name or stylecast model file. */
   readonly teacher: string;
   /** Style image for the style loss; defaults to the registered teacher's (from the mirror). */

@@ -115,6 +115,8 @@ export async function quantizeModel(model: StyleModel | LoadedModel, precision: 
   let quantized;
   if (precision === 'fp16') quantized = toFloat16Graph(graph);
   else {
+    // Calibrated ranges would hold for the styles the photos ran with, not for every mix.
+    if (base.config.styles !== undefined) throw new Error(`int8 quantization of the multi-style network ${name} is not supported (its activation ranges change with the style); use fp16`);
     const cal = opts.calibration;
     if (!cal) throw new Error(`int8 quantization of ${name} needs calibration photos (a folder of photos or image tensors)`);
     const grid: Grid = { stride: strideOf(base.config), minSide: minInputSide(base.config) };

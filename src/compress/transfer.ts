@@ -92,6 +92,10 @@ const GROUP_RULES: Rules<[w: GroupWalk], void> = {
     if (w.producer) w.producer.norm = l.name;
     w.producer = undefined;
   },
+  // Which style's scales would rank the channels? A multi-style network is trained, not cut (styles.ts replicates a single-style start).
+  condNorm: () => {
+    throw new Error('transfer: a multi-style (conditional) teacher cannot be cut into a student; use --init random');
+  },
   relu: () => {},
   // The addition ties the body's output channels to its input's: the body must end in the group it started from.
   residual: (l, w) => {

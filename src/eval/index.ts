@@ -7,7 +7,7 @@ import { loadVgg } from '../models/importers/vgg.js';
 import { inferenceOnnx } from '../models/inference.js';
 import { isModelPath, loadModel } from '../models/load.js';
 import type { LoadedModel } from '../models/modelfile.js';
-import { countCost } from '../models/transformer.js';
+import { countCost, STYLE_INPUT } from '../models/transformer.js';
 import type { VggWeights } from '../models/vgg.js';
 import { formatMachine, machineInfo, type MachineInfo } from '../perf/machine.js';
 import { measureMatmulPeak, type PeakOptions } from '../perf/peak.js';
@@ -16,6 +16,9 @@ import { timeSession } from '../perf/time.js';
 import { imagesToTensor, type RawImage } from '../io/pixels.js';
 import { createSession, type Session } from '../runtime/ort.js';
 import { Stylizer } from '../runtime/stylizer.js';
+import type { Feeds } from '../runtime/session.js';
+import { stylesOf } from '../models/codec.js';
+import { styleFeed, type StyleMix } from '../models/styles.js';
 import { listImages } from '../train/data.js';
 import { LossMeter, readStyleTensor, type PerceptualLosses } from './losses.js';
 import { psnr, ssim } from './metrics.js';
@@ -46,6 +49,8 @@ export interface EvalOptions {
   readonly threads?: number;
   /** Style image for the style loss; defaults to the reference's (or the models' teacher's) registered one. */
   readonly style?: string;
+  /** The style or mix multi-style models (model or reference) paint in; defaults to each one's first style. */
+  readonly modelStyle?: StyleMix;
   /** Longer side of the style image for its Grams. Defaults to 512. */
   readonly styleSize?: number;
   /** Loss network. Defaults to the registered 'vgg19-block1-3'. */
@@ -156,6 +161,8 @@ interface Entry {
   readonly stylizer: Stylizer;
   /** The network alone on a padded float input (what the time columns measure). */
   readonly network: Session;
+  /** What a timed run of `network` feeds besides the input: a multi-style model's `style`. */
+  readonly extra: Feeds;
 }
 
 function checkInt(v: number | undefined, flag: string, min = 1): void {
@@ -178,12 +185,12 @@ async function photoList(dir: string, limit: number | undefined): Promise<string
  * width-8 student 35-70% at 640x480 and a teacher under 10%, so cold runs would misstate their ratio.
  */
 async function timeAlternating(entries: readonly Entry[], inputs: readonly Tensor[], trials: number, warmup: number, onTrial: (t: number) => void): Promise<Summary[]> {
-  for (let i = 0; i < entries.length; i++) await timeSession(entries[i]!.network, { input: inputs[i]! }, { warmup, trials: 1 });
+  for (let i = 0; i < entries.length; i++) await timeSession(entries[i]!.network, { input: inputs[i]!, ...entries[i]!.extra }, { warmup, trials: 1 });
   const samples = entries.map((): number[] => []);
   for (let t = 0; t < trials; t++) {
     for (let j = 0; j < entries.length; j++) {
       const i = (j + t) % entries.length;
-      const { samples: s } = await timeSession(entries[i]!.network, { input: inputs[i]! }, { warmup: 1, trials: 1 });
+      const { samples: s } = await timeSession(entries[i]!.network, { input: inputs[i]!, ...entries[i]!.extra }, { warmup: 1, trials: 1 });
       samples[i]!.push(...s);
     }
     onTrial(t);
@@ -226,8 +233,12 @@ export async function evaluate(o: EvalOptions, onEvent: (e: EvalEvent) => void =
     // the network alone on a padded float input, as it always has (padding and 8-bit conversions are
     // not the network's time).
     for (const s of specs) {
+      // A multi-style model paints the asked style (or its first), in both; single-style ones are as they are.
+      const styles = stylesOf(s.model);
+      const style = styles && o.modelStyle !== undefined ? { style: o.modelStyle } : {};
+      const extra: Feeds = styles ? { [STYLE_INPUT]: styleFeed(styles, o.modelStyle, s.model.info.name) } : {};
       const network = await createSession(inferenceOnnx(s.model), { threads: r.threads });
-      entries.push({ ...s, stylizer: await Stylizer.create(s.model, { threads: r.threads, shared: false }), network });
+      entries.push({ ...s, stylizer: await Stylizer.create(s.model, { threads: r.threads, shared: false, ...style }), network, extra });
     }
     onEvent({ type: 'start', photos: files.length, models: o.models.length, losses: !!meter });
     const { sums, timingInputs } = await measurePhotos(entries, files, r, meter, onEvent);

@@ -6,8 +6,12 @@ import { checkImage, type RawImage } from './pixels.js';
 export type Fit =
   /** As stored (after EXIF orientation). */
   | { readonly mode: 'none' }
-  /** Scaled, keeping aspect, so the longer side is `side`; smaller images keep their size unless `enlarge`. */
-  | { readonly mode: 'inside'; readonly side: number; readonly enlarge: boolean }
+  /**
+   * Scaled, keeping aspect, so the longer side is `side`; smaller images keep their size unless
+   * `enlarge`. With `maxAspect`, a longer image is first centre-cropped to that aspect, so a thin
+   * strip keeps a usable shorter side (20000x100 at side 256 would be 256x1).
+   */
+  | { readonly mode: 'inside'; readonly side: number; readonly enlarge: boolean; readonly maxAspect?: number }
   /** Scaled, keeping aspect, to cover width x height, then centre-cropped to exactly that. */
   | { readonly mode: 'cover'; readonly width: number; readonly height: number }
   /** The largest square, at a position drawn from `rand` (left, then top), scaled to size x size. */
@@ -22,6 +26,11 @@ export interface DecodeOptions {
    * what the networks are trained on.
    */
   readonly pixels?: 'keep' | 'rgb';
+  /**
+   * With pixels 'rgb': composite transparent pixels onto white instead of dropping alpha (the colour
+   * values under transparency are arbitrary, often black). For paintings and textures cut out on paper.
+   */
+  readonly flatten?: boolean;
   /** Refuse larger images from their header, before any pixel is decoded. Without it, sharp's own limit applies. */
   readonly maxPixels?: number;
   /** 'truncated' (default) decodes files with damage libvips can recover from; 'warning' refuses them. */
@@ -71,8 +80,10 @@ function applyFit(img: Sharp, fit: Fit, meta: Metadata): Sharp {
   switch (fit.mode) {
     case 'none':
       return img;
-    case 'inside':
-      return img.resize({ width: fit.side, height: fit.side, fit: 'inside', withoutEnlargement: !fit.enlarge });
+    case 'inside': {
+      const crop = fit.maxAspect === undefined ? undefined : aspectCrop(meta, fit.maxAspect);
+      return (crop ? img.extract(crop) : img).resize({ width: fit.side, height: fit.side, fit: 'inside', withoutEnlargement: !fit.enlarge });
+    }
     case 'cover':
       return img.resize(fit.width, fit.height, { fit: 'cover', position: 'centre' });
     case 'random-crop': {
@@ -87,6 +98,16 @@ function applyFit(img: Sharp, fit: Fit, meta: Metadata): Sharp {
   }
 }
 
+/** The centre window of the upright image with aspect at most `max`, or undefined when it already is. */
+function aspectCrop(meta: Metadata, max: number): { left: number; top: number; width: number; height: number } | undefined {
+  const w = meta.autoOrient?.width ?? meta.width ?? 0;
+  const h = meta.autoOrient?.height ?? meta.height ?? 0;
+  if (w <= max * h && h <= max * w) return undefined;
+  const width = Math.min(w, Math.round(max * h));
+  const height = Math.min(h, Math.round(max * w));
+  return { left: Math.floor((w - width) / 2), top: Math.floor((h - height) / 2), width, height };
+}
+
 /** The size a fit mode promises, where it promises one. */
 function fixedSize(fit: Fit): { width: number; height: number } | undefined {
   if (fit.mode === 'cover') return { width: fit.width, height: fit.height };
@@ -94,9 +115,10 @@ function fixedSize(fit: Fit): { width: number; height: number } | undefined {
   return undefined;
 }
 
-async function toPixels(img: Sharp, pixels: 'keep' | 'rgb', meta: Metadata): Promise<RawImage> {
+async function toPixels(img: Sharp, pixels: 'keep' | 'rgb', meta: Metadata, flatten: boolean): Promise<RawImage> {
   if (pixels === 'rgb') {
-    const { data, info } = await img.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    const opaque = flatten && meta.hasAlpha ? img.flatten({ background: '#ffffff' }) : img.removeAlpha();
+    const { data, info } = await opaque.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     return { width: info.width, height: info.height, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   }
   const deep = meta.depth === 'ushort';
@@ -133,7 +155,7 @@ export async function decodeImage(src: string | Uint8Array, o: DecodeOptions = {
   let out: RawImage;
   try {
     const img = sharp(input, { failOn: o.failOn ?? 'truncated', ...(o.maxPixels === undefined ? {} : { limitInputPixels: o.maxPixels }) }).rotate();
-    out = await toPixels(applyFit(img, fit, meta), o.pixels ?? 'keep', meta);
+    out = await toPixels(applyFit(img, fit, meta), o.pixels ?? 'keep', meta, o.flatten ?? false);
     checkImage(out, name);
   } catch (e) {
     throw new DecodeError(name, reason(e));

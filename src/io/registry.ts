@@ -37,6 +37,8 @@ export interface AssetEntry {
   readonly stable?: true;
   /** For a stable student: the per-frame student it was fine-tuned from and is compared with. */
   readonly base?: string;
+  /** A multi-style network's styles, in row order (each style's name and the teacher it was distilled from). */
+  readonly styles?: readonly { readonly name: string; readonly teacher?: string }[];
   /** A teacher's style image (mirror-relative path and sha256): what `compress` takes the style loss from. */
   readonly styleImage?: { readonly path: string; readonly sha256: string };
 }

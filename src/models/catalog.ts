@@ -2,7 +2,7 @@ import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REGISTRY, type SpeedClass } from '../io/registry.js';
 import { cacheRoot, defaultStore, isCached, type StoreOptions } from '../io/store.js';
-import { readModelFile } from './modelfile.js';
+import { readModelFile, stylesOf, type StyleEntry } from './modelfile.js';
 
 export interface CatalogRow {
   readonly name: string;
@@ -26,7 +26,13 @@ export interface CatalogRow {
   readonly stable?: true;
   /** A stable student's per-frame counterpart, the one it was compared with. */
   readonly base?: string;
+  /** A multi-style network's styles (what `--style` takes), each with the teacher it was distilled from. */
+  readonly styles?: readonly { readonly name: string; readonly teacher?: string }[];
 }
+
+/** The styles as the catalog shows them: name and teacher. */
+const styleRows = (styles: readonly StyleEntry[] | undefined) =>
+  styles ? { styles: styles.map((s) => ({ name: s.name, ...(s.teacher ? { teacher: s.teacher } : {}) })) } : {};
 
 const present = (p: string) => access(p).then(() => true, () => false);
 
@@ -38,7 +44,7 @@ async function localModels(opts: StoreOptions): Promise<CatalogRow[]> {
     files.map(async (f) => {
       const m = await readModelFile(join(dir, f)).catch(() => undefined);
       if (!m) return [];
-      const row: CatalogRow = { name: f.slice(0, -'.onnx'.length), kind: 'imported', family: m.kind === 'opaque' ? 'opaque' : 'stylecast', title: m.info.style, license: m.info.license, source: m.info.source, availability: 'cached', url: null, builtin: false };
+      const row: CatalogRow = { name: f.slice(0, -'.onnx'.length), kind: 'imported', family: m.kind === 'opaque' ? 'opaque' : 'stylecast', title: m.info.style, license: m.info.license, source: m.info.source, availability: 'cached', url: null, builtin: false, ...styleRows(stylesOf(m)) };
       return [row];
     }),
   );
@@ -63,6 +69,7 @@ export async function listModels(opts: StoreOptions = defaultStore()): Promise<C
         name: e.name, kind: e.kind, family, title: e.title, license: e.license, source: e.source, availability, url: e.url,
         builtin: e.bundled === true, ...(e.speed ? { speed: e.speed } : {}), ...(e.teacher ? { teacher: e.teacher } : {}),
         ...(e.stable ? { stable: true as const, base: e.base! } : {}),
+        ...styleRows(e.styles),
       } as const;
     }),
   );

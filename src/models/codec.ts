@@ -7,6 +7,7 @@ import { dequantize, fromFloat16, PRECISIONS, quantizedNames, type Precision } f
 import type { Tensor } from '../graph/tensor.js';
 import { sha256 as sha256Digest } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
+import { checkStyleNames, type StyleEntry } from './styles.js';
 import { buildTransformer, checkWeights, minInputSide, paramSpecs, strideOf, validateConfig, type TransformerConfig, type Weights } from './transformer.js';
 
 /** Descriptive metadata stored in every stylecast model file. */
@@ -29,6 +30,8 @@ export interface StyleModel {
   readonly config: TransformerConfig;
   readonly weights: Weights;
   readonly info: ModelInfo;
+  /** A multi-style network's styles, one per row (config.styles of them); absent for a single-style one. */
+  readonly styles?: readonly StyleEntry[];
 }
 
 /** How a quantized model file was made (metadata 'stylecast.quantization'). */
@@ -105,6 +108,11 @@ export interface OpaqueModel extends ModelFileFields {
 /** A decoded model file. */
 export type LoadedModel = TransformerModel | OpaqueModel;
 
+export type { StyleEntry, StyleMix } from './styles.js';
+
+/** A multi-style model's styles (row order); undefined for a single-style or opaque model. */
+export const stylesOf = (m: LoadedModel): readonly StyleEntry[] | undefined => (m.kind === 'transformer' ? m.styles : undefined);
+
 /**
  * The model as a stylecast transformer, for what needs its architecture or weights; an opaque
  * model is refused in one line saying what `purpose` needed.
@@ -125,7 +133,16 @@ export function modelMetadata(m: StyleModel): Record<string, string> {
     'stylecast.format': FORMAT,
     'stylecast.config': JSON.stringify(m.config),
     'stylecast.info': JSON.stringify(m.info),
+    ...(m.styles ? { 'stylecast.styles': JSON.stringify(m.styles) } : {}),
   };
+}
+
+/** Throws unless the style list matches the config: one entry per style row, valid distinct names. */
+export function checkStyles(config: TransformerConfig, styles: readonly StyleEntry[] | undefined): void {
+  if (config.styles === undefined && styles === undefined) return;
+  if (config.styles === undefined) throw new Error(`a single-style network cannot list styles (${styles!.length} given)`);
+  if (!Array.isArray(styles) || styles.length !== config.styles) throw new Error(`a network of ${config.styles} styles needs ${config.styles} style entries, got ${styles?.length ?? 0}`);
+  checkStyleNames(styles.map((s) => (typeof s?.name === 'string' ? s.name : '')));
 }
 
 /**
@@ -135,13 +152,14 @@ export function modelMetadata(m: StyleModel): Record<string, string> {
 export function encodeModel(m: StyleModel): Uint8Array {
   validateConfig(m.config);
   checkWeights(m.config, m.weights);
+  checkStyles(m.config, m.styles);
   return toOnnx(buildTransformer(m.config, m.weights), { docString: `stylecast style network: ${m.info.style}`, metadata: modelMetadata(m) });
 }
 
 // Fields are picked, not spread: a quantized LoadedModel passed as a StyleModel must not lend its
 // precision to float32 bytes.
 function withBytes(m: StyleModel, onnx: Uint8Array, precision: Precision = 'fp32', quantization?: QuantizationInfo): TransformerModel {
-  return withHash({ kind: 'transformer', config: m.config, weights: m.weights, info: m.info, onnx, precision, ...(quantization ? { quantization } : {}), stride: strideOf(m.config), minSide: minInputSide(m.config) });
+  return withHash({ kind: 'transformer', config: m.config, weights: m.weights, info: m.info, ...(m.styles ? { styles: m.styles } : {}), onnx, precision, ...(quantization ? { quantization } : {}), stride: strideOf(m.config), minSide: minInputSide(m.config) });
 }
 
 /**
@@ -214,13 +232,21 @@ export function decodeModel(bytes: Uint8Array, origin = 'model'): LoadedModel {
   let config: TransformerConfig;
   let info: ModelInfo;
   let quantization: QuantizationInfo | undefined;
+  let styles: readonly StyleEntry[] | undefined;
   try {
     config = JSON.parse(md['stylecast.config'] ?? '') as TransformerConfig;
     info = JSON.parse(md['stylecast.info'] ?? '') as ModelInfo;
     const q = md['stylecast.quantization'];
     if (q !== undefined) quantization = JSON.parse(q) as QuantizationInfo;
+    const s = md['stylecast.styles'];
+    if (s !== undefined) styles = JSON.parse(s) as StyleEntry[];
   } catch {
     throw new Error(`${origin}: corrupt stylecast metadata`);
+  }
+  try {
+    checkStyles(config, styles);
+  } catch (e) {
+    throw new Error(`${origin}: corrupt stylecast metadata (${(e as Error).message})`);
   }
   const precision = (md['stylecast.precision'] ?? 'fp32') as Precision;
   if (!PRECISIONS.includes(precision)) throw new Error(`${origin}: unknown precision '${precision}' (expected ${PRECISIONS.join(', ')})`);
@@ -231,7 +257,7 @@ export function decodeModel(bytes: Uint8Array, origin = 'model'): LoadedModel {
   } catch (e) {
     throw new Error(`${origin}: ${(e as Error).message}`);
   }
-  return withBytes({ config, weights, info }, bytes, precision, precision === 'fp32' ? undefined : quantization);
+  return withBytes({ config, weights, info, ...(styles ? { styles } : {}) }, bytes, precision, precision === 'fp32' ? undefined : quantization);
 }
 
 function decodeOpaque(md: Readonly<Record<string, string>>, bytes: Uint8Array, origin: string): OpaqueModel {

@@ -41,6 +41,13 @@ export interface TransformerConfig {
    * fourth, 1/8-resolution level. The first entry is `width`.
    */
   readonly widths?: readonly number[];
+  /**
+   * Style rows of a conditional network (Dumoulin et al. 2017, "A Learned Representation for
+   * Artistic Style"): every instance norm holds one scale and shift per style, selected or mixed by
+   * the graph input `style` (float32 [styles], the mix weights); everything else is shared. Absent:
+   * one style, plain instance norms, no `style` input. The style names are model metadata.
+   */
+  readonly styles?: number;
 }
 
 export const PRESETS = Object.freeze({
@@ -96,4 +103,5 @@ export function validateConfig(c: TransformerConfig): void {
     if (w.some((v) => !Number.isInteger(v) || v < 1)) bad(`widths must be positive integers, got ${w.join(',')}`);
     if (w[0] !== c.width) bad(`widths must start with width (${c.width}), got ${w.join(',')}`);
   }
+  if (c.styles !== undefined && (!Number.isInteger(c.styles) || c.styles < 1)) bad(`styles must be a positive integer, got ${c.styles}`);
 }

@@ -3,7 +3,7 @@ import { f32, type Tensor } from '../graph/tensor.js';
 import { conv, depthToSpace, pad2d, reshape, reshapeLike, spaceToDepth } from '../ops/index.js';
 import { describeNetwork, lower, withoutNormBiases, type ConvLayer, type NetworkLayer, type Rules, type UpsampleLayer } from './network.js';
 import { ONNX_RULES, type OnnxLowering } from './network-onnx.js';
-import { checkWeights, type BuildOptions, type TransformerConfig, type Weights } from './transformer.js';
+import { checkWeights, styleInput, type BuildOptions, type TransformerConfig, type Weights } from './transformer.js';
 
 /**
  * An exact rewrite of {@link buildTransformer}'s inference graph that never computes at full
@@ -194,6 +194,11 @@ const plainOnly = (kind: string) => {
 };
 const biasTensor = (l: { readonly name: string; readonly bias: boolean }, at: HalfResLowering) => (l.bias ? at.tensor(`${l.name}.bias`) : undefined);
 
+/** An instance norm on a held tensor: each channel's statistics span its 4 phases ([N, C, 4HW] is a free reshape of [N, 4C, H, W]). */
+function heldNorm(t: Held, channels: number, norm: (v: Value) => Value): Held {
+  return { ...t, v: t.phase ? reshapeLike(norm(reshape(t.v, [0, channels, -1])), t.v) : norm(t.v) };
+}
+
 /** Each kind on a held tensor: as in the ONNX forward pass below full resolution, on phase tensors at it. */
 const HALFRES_RULES: Rules<[t: Held, at: HalfResLowering], Held> = {
   // Stride 1 keeps the phase layout; stride 2 goes from phases to a plain half-resolution tensor.
@@ -217,8 +222,8 @@ const HALFRES_RULES: Rules<[t: Held, at: HalfResLowering], Held> = {
     const v = phaseConv(t.v, l.name, at.tensor(`${l.name}.weight`), biasTensor(l, at), upsamplePhases(l), l.padding === 'reflect' && l.mode === 'nearest');
     return scale === 1 ? { v, scale, phase: crd(2) } : { v: depthToSpace(v), scale };
   },
-  // Each channel's statistics span its 4 phases ([N, C, 4HW] is a free reshape of [N, 4C, H, W]).
-  norm: (l, t, at) => ({ ...t, v: t.phase ? reshapeLike(ONNX_RULES.norm(l, reshape(t.v, [0, l.channels, -1]), at.onnx), t.v) : ONNX_RULES.norm(l, t.v, at.onnx) }),
+  norm: (l, t, at) => heldNorm(t, l.channels, (v) => ONNX_RULES.norm(l, v, at.onnx)),
+  condNorm: (l, t, at) => heldNorm(t, l.channels, (v) => ONNX_RULES.condNorm(l, v, at.onnx)),
   relu: (l, t, at) => ({ ...t, v: ONNX_RULES.relu(l, t.v, at.onnx) }),
   residual: (l, t, at) => (t.phase ? plainOnly(l.kind) : { ...t, v: ONNX_RULES.residual(l, t.v, at.onnx) }),
   tanhHead: (l, t, at) => ({ ...t, v: ONNX_RULES.tanhHead(l, t.v, at.onnx) }),
@@ -238,7 +243,9 @@ export function buildHalfResTransformer(c: TransformerConfig, weights: Weights, 
   const x = g.input('input', 'float32', [n, 3, h0, w0]);
   const layers = opts.dropNormBias ? withoutNormBiases(describeNetwork(c)) : describeNetwork(c);
   const tensor = (name: string) => weights.get(name)!;
-  const at: HalfResLowering = { onnx: { param: (name) => g.constant(tensor(name), name), rules: ONNX_RULES }, tensor, phaseDeconv1: opts.phaseDeconv1 ?? false };
+  const style = styleInput(g, c);
+  const onnx: OnnxLowering = { param: (name) => g.constant(tensor(name), name), rules: ONNX_RULES, ...(style ? { style } : {}) };
+  const at: HalfResLowering = { onnx, tensor, phaseDeconv1: opts.phaseDeconv1 ?? false };
   // SpaceToDepth enters the phase layout, ordering channels (2a + b) * 3 + c; the output conv's result
   // leaves it, as what follows (final norm, head) gains nothing from it on 3 channels.
   const output = layers.findLastIndex((l) => l.kind === 'conv');

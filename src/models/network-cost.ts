@@ -30,6 +30,7 @@ const COST: Rules<[size: Size], Step> = {
     return { macs: perPixel * pixels(l.mode === 'transpose' ? size : out), size: out };
   },
   norm: (_, size) => ({ macs: 0, size }),
+  condNorm: (_, size) => ({ macs: 0, size }),
   relu: (_, size) => ({ macs: 0, size }),
   residual: (l, size) => ({ macs: layersMacs(l.body, size[0], size[1]), size }),
   tanhHead: (_, size) => ({ macs: 0, size }),

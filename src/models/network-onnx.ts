@@ -1,11 +1,13 @@
 import type { Value } from '../graph/graph.js';
-import { add, conv, convTranspose, instanceNorm, mul, pad2d, relu, tanh, upsampleNearest } from '../ops/index.js';
+import { add, conv, convTranspose, instanceNorm, matmul, mul, pad2d, relu, reshape, tanh, upsampleNearest } from '../ops/index.js';
 import { lower, separableParts, type ConvLayer, type NetworkLayer, type Rules } from './network.js';
 
 /** What lowering to ONNX needs besides the layers: parameter values and the rule table (variants override rules). */
 export interface OnnxLowering {
   readonly param: (name: string) => Value;
   readonly rules: OnnxRules;
+  /** The mix weights of a conditional network, float32 [styles] (the graph input `style`). */
+  readonly style?: Value;
 }
 
 export type OnnxRules = Rules<[h: Value, at: OnnxLowering], Value>;
@@ -39,6 +41,13 @@ export const ONNX_RULES: OnnxRules = {
       ? convOp(upsampleNearest(h, 2), { ...l, kind: 'conv', stride: 1 }, at)
       : convTranspose(h, at.param(`${l.name}.weight`), biasOf(l, at), { strides: [2, 2], pads: [0, 0, 1, 1] }, l.name),
   norm: (l, h, at) => instanceNorm(h, at.param(`${l.name}.weight`), at.param(`${l.name}.bias`), l.epsilon, l.name),
+  // The mix of the style rows ([1, S] x [S, C]) is the scale and shift; one-hot weights pick a row exactly.
+  condNorm: (l, h, at) => {
+    if (!at.style) throw new Error(`${l.name}: a conditional norm needs the 'style' input`);
+    const w = reshape(at.style, [1, l.styles]);
+    const row = (p: string) => reshape(matmul(w, at.param(`${l.name}.${p}`)), [l.channels]);
+    return instanceNorm(h, row('weight'), row('bias'), l.epsilon, l.name);
+  },
   relu: (_, h) => relu(h),
   residual: (l, h, at) => add(h, lowerOnnx(l.body, h, at)),
   tanhHead: (_, h) => add(mul(tanh(h), 150), 127.5),

@@ -49,6 +49,18 @@ export interface NormLayer {
   readonly epsilon: number;
 }
 
+/**
+ * Conditional instance norm (Dumoulin et al. 2017): a scale and shift per style ('<name>.weight',
+ * '<name>.bias', [styles, channels]); the network's `style` input (mix weights) picks or blends the rows.
+ */
+export interface CondNormLayer {
+  readonly kind: 'condNorm';
+  readonly name: string;
+  readonly channels: number;
+  readonly styles: number;
+  readonly epsilon: number;
+}
+
 export interface ReluLayer {
   readonly kind: 'relu';
 }
@@ -66,7 +78,7 @@ export interface TanhHeadLayer {
   readonly kind: 'tanhHead';
 }
 
-export type NetworkLayer = ConvLayer | SeparableLayer | UpsampleLayer | NormLayer | ReluLayer | ResidualLayer | TanhHeadLayer;
+export type NetworkLayer = ConvLayer | SeparableLayer | UpsampleLayer | NormLayer | CondNormLayer | ReluLayer | ResidualLayer | TanhHeadLayer;
 export type LayerKind = NetworkLayer['kind'];
 export type LayerOf<K extends LayerKind> = Extract<NetworkLayer, { kind: K }>;
 /** Layers that hold convolution weights. */
@@ -96,7 +108,9 @@ export function describeNetwork(c: TransformerConfig): NetworkLayer[] {
   const conv = (block: string, cin: number, cout: number, kernel: number, stride: 1 | 2, channelGroup?: string): ConvLayer => ({
     kind: 'conv', name: `${block}.conv2d`, cin, cout, kernel, stride, ...common, ...(channelGroup ? { channelGroup } : {}),
   });
-  const norm = (name: string, channels: number): NormLayer => ({ kind: 'norm', name, channels, epsilon: c.normEpsilon });
+  // A conditional network has conditional norms everywhere: they are all it keeps per style.
+  const norm = (name: string, channels: number): NormLayer | CondNormLayer =>
+    c.styles === undefined ? { kind: 'norm', name, channels, epsilon: c.normEpsilon } : { kind: 'condNorm', name, channels, styles: c.styles, epsilon: c.normEpsilon };
   const relu: ReluLayer = { kind: 'relu' };
   const up = (block: string, cin: number, cout: number): UpsampleLayer => ({
     kind: 'upsample', name: `${block}.conv2d`, mode: c.upsample, cin, cout, kernel: 3, ...common, channelGroup: block,
@@ -135,9 +149,13 @@ export function describeNetwork(c: TransformerConfig): NetworkLayer[] {
 export function withoutNormBiases(layers: readonly NetworkLayer[]): NetworkLayer[] {
   return layers.map((l, i) => {
     if (l.kind === 'residual') return { ...l, body: withoutNormBiases(l.body) };
-    return 'bias' in l && layers[i + 1]?.kind === 'norm' ? { ...l, bias: false } : l;
+    const next = layers[i + 1];
+    return 'bias' in l && next && isNorm(next) ? { ...l, bias: false } : l;
   });
 }
+
+/** Instance norms, plain or conditional. */
+export const isNorm = (l: NetworkLayer): l is NormLayer | CondNormLayer => l.kind === 'norm' || l.kind === 'condNorm';
 
 /** The separable layer's two convs, as plain conv layers (the depthwise one has cin groups). */
 export function separableParts(l: SeparableLayer): readonly [ConvLayer & { readonly groups: number }, ConvLayer] {
@@ -176,6 +194,10 @@ const PARAMS: Rules<[], ParamSpec[]> = {
   norm: (l) => [
     { name: `${l.name}.weight`, dims: [l.channels], init: 'ones', fanIn: l.channels },
     { name: `${l.name}.bias`, dims: [l.channels], init: 'zeros', fanIn: l.channels },
+  ],
+  condNorm: (l) => [
+    { name: `${l.name}.weight`, dims: [l.styles, l.channels], init: 'ones', fanIn: l.channels },
+    { name: `${l.name}.bias`, dims: [l.styles, l.channels], init: 'zeros', fanIn: l.channels },
   ],
   relu: () => [],
   residual: (l) => layersParams(l.body),

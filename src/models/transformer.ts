@@ -61,24 +61,39 @@ export interface BuildOptions {
   readonly shape?: readonly [number, number, number];
 }
 
-/** The network's forward pass on an existing value (used by training graphs too). */
-export function transformerForward(x: Value, c: TransformerConfig, params: ReadonlyMap<string, Value>): Value {
+/** Name of a conditional network's input of style mix weights, float32 [styles]. */
+export const STYLE_INPUT = 'style';
+
+/** A conditional network's `style` input, created in g; undefined for a single-style config. */
+export function styleInput(g: Graph, c: TransformerConfig): Value | undefined {
+  return c.styles === undefined ? undefined : g.input(STYLE_INPUT, 'float32', [c.styles]);
+}
+
+/**
+ * The network's forward pass on an existing value (used by training graphs too); `style` is the mix
+ * weights a conditional config needs (see {@link styleInput}).
+ */
+export function transformerForward(x: Value, c: TransformerConfig, params: ReadonlyMap<string, Value>, style?: Value): Value {
   const param = (name: string) => {
     const v = params.get(name);
     if (!v) throw new Error(`transformer: parameter '${name}' is missing`);
     return v;
   };
-  return lowerOnnx(describeNetwork(c), x, { param, rules: ONNX_RULES });
+  return lowerOnnx(describeNetwork(c), x, { param, rules: ONNX_RULES, ...(style ? { style } : {}) });
 }
 
-/** Inference graph: input 'input' [batch, 3, height, width] RGB 0..255 -> 'output' (0..255 scale, unclamped). */
+/**
+ * Inference graph: input 'input' [batch, 3, height, width] RGB 0..255 (and 'style' [styles] for a
+ * conditional network) -> 'output' (0..255 scale, unclamped).
+ */
 export function buildTransformer(c: TransformerConfig, weights: Weights, opts: BuildOptions = {}): Graph {
   checkWeights(c, weights);
   const g = new Graph('stylecast_transformer');
   const [n, h, w] = opts.shape ?? ['batch', 'height', 'width'];
   const x = g.input('input', 'float32', [n, 3, h, w]);
+  const style = styleInput(g, c);
   const params = new Map(paramSpecs(c).map((p) => [p.name, g.param(p.name, weights.get(p.name)!)]));
-  g.output(transformerForward(x, c, params), 'output');
+  g.output(transformerForward(x, c, params, style), 'output');
   return g;
 }
 

@@ -1,7 +1,7 @@
 import type { RawImage } from '../io/pixels.js';
 import { checkTargetFps, ladderFor, scaledSize, ScaleController, type ScaleChange, type ScaleControllerOptions, type ScaleState } from './adaptive.js';
 import { resizeBilinear } from './pipeline.js';
-import type { FrameStylizer } from './session-stylizer.js';
+import type { FrameStylizer, StylizeOptions } from './session-stylizer.js';
 
 export interface ScaledStylizerOptions extends ScaleControllerOptions {
   /** The network's stride and minimum side, so scaled sizes need no padding. Default to 4 and 1. */
@@ -45,7 +45,8 @@ export class ScaledStylizer implements FrameStylizer {
     return this.controller?.state ?? { scale: 1, targetFps: this.opts.targetFps, budgetMs: 1000 / this.opts.targetFps, smoothedMs: undefined, changes: 0 };
   }
 
-  async stylizeMany(images: readonly RawImage[]): Promise<RawImage[]> {
+  /** `opts` (a style, frames to move) go to `inner` with the scaled frames. */
+  async stylizeMany(images: readonly RawImage[], opts: StylizeOptions = {}): Promise<RawImage[]> {
     if (images.length === 0) return [];
     const start = this.now();
     const { stride = 4, minSide = 1 } = this.opts;
@@ -53,7 +54,7 @@ export class ScaledStylizer implements FrameStylizer {
     this.controller ??= new ScaleController({ ...this.opts, ladder: ladderFor(images[0]!, this.opts.ladder, stride, minSide) });
     const scale = this.controller.scale;
     const small = scale === 1 ? images : images.map((im) => resized(im, scaledSize(im, scale, stride, minSide)));
-    const out = await this.inner.stylizeMany(small);
+    const out = await this.inner.stylizeMany(small, opts);
     const full = scale === 1 ? out : out.map((o, k) => resized(o, images[k]!));
     const end = this.now();
     const busy = end - Math.max(start, this.lastEnd);

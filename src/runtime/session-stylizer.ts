@@ -2,11 +2,13 @@
  * The Stylizer body both platforms share: Node's `Stylizer` and `WorkerStylizer` and the browser's
  * `Stylizer` differ only in the {@link Session}s they hand it. Node-free.
  */
-import { tensor, type Tensor } from '../graph/tensor.js';
-import type { LoadedModel } from '../models/codec.js';
+import { f32, tensor, type Tensor } from '../graph/tensor.js';
+import { stylesOf, type LoadedModel } from '../models/codec.js';
 import { layoutKey, PIXELS_INPUT, PIXELS_OUTPUT, type PixelChannels, type PixelLayout } from '../models/pixel-io.js';
+import { mixWeights, type StyleMix } from '../models/styles.js';
+import { STYLE_INPUT } from '../models/transformer.js';
 import { checkImage, colorChannels, sizeBatches, toColor8, type RawImage } from '../io/pixels.js';
-import type { Session } from './session.js';
+import type { Feeds, Session } from './session.js';
 
 export interface StylizeOptions {
   /**
@@ -14,6 +16,8 @@ export interface StylizeOptions {
    * (detached afterwards) instead of a copy. Defaults to false.
    */
   readonly transfer?: boolean;
+  /** A multi-style model's style or mix for this call only (see {@link SessionStylizer.setStyle}). */
+  readonly style?: StyleMix;
 }
 
 /** Anything that stylizes a list of frames, keeping order and sizes (Stylizer, WorkerStylizer, test fakes). */
@@ -43,12 +47,19 @@ export interface SessionStylizerOptions {
    * (onnxruntime-node in-thread); more when the session runs elsewhere, so the next batch is ready.
    */
   readonly inFlight: number;
+  /** A multi-style model's style or mix (a name, or weights by name); defaults to its first style. */
+  readonly style?: StyleMix;
 }
 
 /** Refuse a batch size that is not a positive integer (every Stylizer factory checks this first). */
 export function checkBatchSize(batch: number): number {
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`batch size must be a positive integer, got ${batch}`);
   return batch;
+}
+
+/** A style option checked against the model before any session is made (one-line errors). */
+export function checkStyleOption(model: LoadedModel, style: StyleMix | undefined): void {
+  if (style !== undefined) mixWeights(stylesOf(model), style, model.info.name);
 }
 
 /** The bytes of 8-bit samples, as a view (a Uint8ClampedArray would be copied by onnxruntime). */
@@ -67,6 +78,8 @@ export class SessionStylizer<S extends Session = Session> implements FrameStyliz
   private readonly batchSize: number;
   private readonly inFlight: number;
   private readonly sessions = new Map<string, Promise<S>>();
+  /** The `style` input of a multi-style model (mix weights, summing to 1); empty for a single-style one. */
+  private mix: Float32Array;
 
   constructor(
     readonly model: LoadedModel,
@@ -75,6 +88,16 @@ export class SessionStylizer<S extends Session = Session> implements FrameStyliz
   ) {
     this.batchSize = checkBatchSize(opts.batchSize);
     this.inFlight = opts.inFlight;
+    this.mix = this.weightsOf(opts.style);
+  }
+
+  /**
+   * Paint the following calls in another style or mix of a multi-style model: only the `style` input
+   * fed to the same session changes. Throws (one line) on an unknown name, a negative or all-zero
+   * mix, or any style for a single-style model.
+   */
+  setStyle(style: StyleMix): void {
+    this.mix = this.weightsOf(style);
   }
 
   /**
@@ -99,20 +122,21 @@ export class SessionStylizer<S extends Session = Session> implements FrameStyliz
   }
 
   /** Stylize one image; the output is RGB (RGBA with the input's alpha when it has alpha) at the input's size. */
-  async stylize(image: RawImage): Promise<RawImage> {
-    const [out] = await this.stylizeMany([image]);
+  async stylize(image: RawImage, opts: StylizeOptions = {}): Promise<RawImage> {
+    const [out] = await this.stylizeMany([image], opts);
     return out!;
   }
 
   /** Stylize many images, batching those of equal size and layout; results keep the input order. */
   async stylizeMany(images: readonly RawImage[], opts: StylizeOptions = {}): Promise<RawImage[]> {
+    const mix = this.mixFor(opts);
     const results: RawImage[] = new Array(images.length);
     const running = new Set<Promise<void>>();
     for (const chunk of sizeBatches(images, this.batchSize)) {
       if (running.size >= this.inFlight) await Promise.race(running);
       const batch = chunk.map((i) => images[i]!);
       const c = colorChannels(batch[0]!);
-      const done = this.run(batch, { input: c, output: c }, opts.transfer ?? false).then((out) => {
+      const done = this.run(batch, { input: c, output: c }, mix, opts.transfer ?? false).then((out) => {
         const size = out.data.length / chunk.length;
         // Views into the batch's output, no copy.
         chunk.forEach((i, k) => (results[i] = { width: batch[k]!.width, height: batch[k]!.height, channels: c, data: out.data.subarray(k * size, (k + 1) * size) as Uint8Array }));
@@ -134,18 +158,30 @@ export class SessionStylizer<S extends Session = Session> implements FrameStyliz
    * at the input's size, from the same network as {@link stylize}. PSNR, SSIM and the VGG losses are
    * measured on these rather than on 8-bit images.
    */
-  async stylizeFloat(image: RawImage): Promise<Float32Array> {
-    return (await this.run([image], { input: colorChannels(image), output: 'planes' }, false)).data as Float32Array;
+  async stylizeFloat(image: RawImage, opts: Pick<StylizeOptions, 'style'> = {}): Promise<Float32Array> {
+    return (await this.run([image], { input: colorChannels(image), output: 'planes' }, this.mixFor(opts), false)).data as Float32Array;
   }
 
-  /** One batch of equal-sized images through the layout's session. */
-  private async run(batch: readonly RawImage[], layout: PixelLayout, transfer: boolean): Promise<Tensor> {
+  /** The `style` feed of a call: its own style, else the one set (empty for a single-style model). */
+  private mixFor(opts: Pick<StylizeOptions, 'style'>): Float32Array {
+    return opts.style === undefined ? this.mix : this.weightsOf(opts.style);
+  }
+
+  private weightsOf(style: StyleMix | undefined): Float32Array {
+    return mixWeights(stylesOf(this.model), style, this.model.info.name);
+  }
+
+  /** One batch of equal-sized images through the layout's session, with the style input beside the pixels. */
+  private async run(batch: readonly RawImage[], layout: PixelLayout, mix: Float32Array, transfer: boolean): Promise<Tensor> {
     const session = await this.session(layout);
     const t0 = performance.now();
     const pixels = feed(batch, layout.input, !!session.movesFeeds, transfer);
+    // The pixel graph passes the network's `style` input through. A copy per run: a session on
+    // another thread moves the feeds' buffers away, and the mix stays ours.
+    const feeds: Feeds = mix.length ? { [PIXELS_INPUT]: pixels, [STYLE_INPUT]: f32([mix.length], mix.slice()) } : { [PIXELS_INPUT]: pixels };
     const t1 = performance.now();
     this.spent.copy += t1 - t0;
-    const out = (await session.run({ [PIXELS_INPUT]: pixels }))[PIXELS_OUTPUT];
+    const out = (await session.run(feeds))[PIXELS_OUTPUT];
     this.spent.run += performance.now() - t1;
     const dtype = layout.output === 'planes' ? 'float32' : 'uint8';
     if (out?.dtype !== dtype) throw new Error(`model ${this.model.info.name} returned no ${dtype} '${PIXELS_OUTPUT}'`);

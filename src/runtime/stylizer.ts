@@ -1,7 +1,8 @@
 import type { LoadedModel } from '../models/modelfile.js';
+import type { StyleMix } from '../models/styles.js';
 import { layoutKey, pixelOnnx, type PixelLayout } from '../models/pixel-io.js';
 import { createSession, type Session, type SessionOptions } from './ort.js';
-import { checkBatchSize, SessionStylizer, type PixelSessions } from './session-stylizer.js';
+import { checkBatchSize, checkStyleOption, SessionStylizer, type PixelSessions, type SessionStylizerOptions } from './session-stylizer.js';
 
 export interface StylizerOptions extends SessionOptions {
   /** Most images per network run. Defaults to 4. */
@@ -11,9 +12,15 @@ export interface StylizerOptions extends SessionOptions {
    * its own, freed by {@link Stylizer.release} (for callers that run many models in turn).
    */
   readonly shared?: boolean;
+  /**
+   * A multi-style model's style or mix: a name ('candy') or weights by name ({ candy: 0.7, mosaic: 0.3 },
+   * normalized). Defaults to its first style; change it later with setStyle() or per call.
+   */
+  readonly style?: StyleMix;
 }
 
 // Sessions are expensive to create (graph optimization); share them per model bytes, threads and layout.
+// A multi-style model's style is an input, so every style and mix shares them too.
 const shared = new Map<string, Promise<Session>>();
 
 function sharedSession(model: LoadedModel, opts: SessionOptions, layout: PixelLayout): Promise<Session> {
@@ -35,23 +42,28 @@ function sharedSession(model: LoadedModel, opts: SessionOptions, layout: PixelLa
  * @example
  * const stylizer = await Stylizer.create(await loadModel('candy'));
  * const out = await stylizer.stylize({ width: 2, height: 2, channels: 3, data: new Uint8Array(12) });
+ * // A multi-style model: pick or blend its styles, on the same session.
+ * const multi = await Stylizer.create(await loadModel('multi.onnx'), { style: 'candy' });
+ * const blend = await multi.stylize(image, { style: { candy: 0.7, mosaic: 0.3 } });
  */
 export class Stylizer extends SessionStylizer {
-  private constructor(model: LoadedModel, open: PixelSessions<Session>, batchSize: number, private readonly owned: Promise<Session>[]) {
-    // onnxruntime-node's run() blocks this thread, so there is nothing to overlap a second batch with.
-    super(model, open, { batchSize, inFlight: 1 });
+  private constructor(model: LoadedModel, open: PixelSessions<Session>, opts: SessionStylizerOptions, private readonly owned: Promise<Session>[]) {
+    super(model, open, opts);
   }
 
   static async create(model: LoadedModel, opts: StylizerOptions = {}): Promise<Stylizer> {
     const batchSize = checkBatchSize(opts.batchSize ?? 4);
-    if (!opts.profilePrefix && opts.shared !== false) return new Stylizer(model, (layout) => sharedSession(model, opts, layout), batchSize, []);
+    checkStyleOption(model, opts.style);
+    // onnxruntime-node's run() blocks this thread, so there is nothing to overlap a second batch with.
+    const body: SessionStylizerOptions = { batchSize, inFlight: 1, ...(opts.style === undefined ? {} : { style: opts.style }) };
+    if (!opts.profilePrefix && opts.shared !== false) return new Stylizer(model, (layout) => sharedSession(model, opts, layout), body, []);
     const owned: Promise<Session>[] = [];
     const open = (layout: PixelLayout) => {
       const s = createSession(pixelOnnx(model, layout), opts);
       owned.push(s);
       return s;
     };
-    return new Stylizer(model, open, batchSize, owned);
+    return new Stylizer(model, open, body, owned);
   }
 
   /** Free sessions of its own (`shared: false`); shared sessions live as long as the process. */

@@ -3,7 +3,7 @@ import type { LoadedModel } from '../models/modelfile.js';
 import { layoutKey, pixelOnnx } from '../models/pixel-io.js';
 import type { FromWorker, ToWorker } from './infer-worker.js';
 import type { Feeds, Fetches, Session } from './session.js';
-import { checkBatchSize, SessionStylizer, type StylizerTiming } from './session-stylizer.js';
+import { checkBatchSize, checkStyleOption, SessionStylizer, type SessionStylizerOptions, type StylizerTiming } from './session-stylizer.js';
 import type { StylizerOptions } from './stylizer.js';
 import { buffersOf } from './transfer.js';
 
@@ -132,15 +132,16 @@ export class WorkerStylizer extends SessionStylizer {
     model: LoadedModel,
     private readonly thread: NetworkThread,
     threads: number | undefined,
-    batchSize: number,
+    opts: SessionStylizerOptions,
   ) {
-    // Every batch of a call goes to the thread at once: it runs them in order while the next are prepared.
-    super(model, (layout) => thread.open(layoutKey(layout), pixelOnnx(model, layout), threads), { batchSize, inFlight: Infinity });
+    super(model, (layout) => thread.open(layoutKey(layout), pixelOnnx(model, layout), threads), opts);
   }
 
   static async create(model: LoadedModel, opts: StylizerOptions = {}): Promise<WorkerStylizer> {
     const batchSize = checkBatchSize(opts.batchSize ?? 1);
-    return new WorkerStylizer(model, new NetworkThread(), opts.threads, batchSize);
+    checkStyleOption(model, opts.style);
+    // Every batch of a call goes to the thread at once: it runs them in order while the next are prepared.
+    return new WorkerStylizer(model, new NetworkThread(), opts.threads, { batchSize, inFlight: Infinity, ...(opts.style === undefined ? {} : { style: opts.style }) });
   }
 
   /** Copies here; network runs as the thread measured them (waiting behind other runs excluded). */

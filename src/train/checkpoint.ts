@@ -22,6 +22,8 @@ export interface Checkpoint {
   readonly history: readonly HistoryEntry[];
   /** The run's options (JSON), so `--resume` can check it continues the same run. */
   readonly run: Readonly<Record<string, unknown>>;
+  /** Seconds spent training so far, over resumed runs (what a time budget counts). */
+  readonly elapsedSeconds?: number;
 }
 
 export interface HistoryEntry {
@@ -38,6 +40,7 @@ interface Header {
   position: LoaderPosition;
   history: HistoryEntry[];
   run: Record<string, unknown>;
+  elapsedSeconds?: number;
   tensors: { name: string; kind: 'param' | 'm' | 'v'; length: number }[];
   payloadBytes: number;
   sha256: string;
@@ -47,8 +50,10 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
   const entries: { name: string; kind: 'param' | 'm' | 'v'; data: Float32Array }[] = [];
   for (const [name, p] of c.params) {
     entries.push({ name, kind: 'param', data: p });
-    entries.push({ name, kind: 'm', data: c.adam.m.get(name)! });
-    entries.push({ name, kind: 'v', data: c.adam.v.get(name)! });
+    // Frozen parameters (a run that trains some) have no moments.
+    const m = c.adam.m.get(name);
+    const v = c.adam.v.get(name);
+    if (m && v) entries.push({ name, kind: 'm', data: m }, { name, kind: 'v', data: v });
   }
   const payload = new Uint8Array(entries.reduce((s, e) => s + e.data.byteLength, 0));
   let off = 0;
@@ -63,6 +68,7 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
     position: c.position,
     history: [...c.history],
     run: { ...c.run },
+    ...(c.elapsedSeconds !== undefined ? { elapsedSeconds: c.elapsedSeconds } : {}),
     tensors: entries.map((e) => ({ name: e.name, kind: e.kind, length: e.data.length })),
     payloadBytes: payload.byteLength,
     sha256: createHash('sha256').update(payload).digest('hex'),
@@ -105,7 +111,7 @@ export function decodeCheckpoint(bytes: Uint8Array, origin = 'checkpoint'): Chec
     off += t.length * 4;
     (t.kind === 'param' ? params : t.kind === 'm' ? m : v).set(t.name, data);
   }
-  return { step: h.step, config: h.config, params, adam: { t: h.adamT, m, v }, position: h.position, history: h.history, run: h.run };
+  return { step: h.step, config: h.config, params, adam: { t: h.adamT, m, v }, position: h.position, history: h.history, run: h.run, ...(h.elapsedSeconds !== undefined ? { elapsedSeconds: h.elapsedSeconds } : {}) };
 }
 
 export async function writeCheckpoint(path: string, c: Checkpoint): Promise<void> {

@@ -19,12 +19,16 @@ export interface TrainGraphSpec extends Omit<GraphContext, 'graph'> {
   readonly terms?: readonly LossTermDef[];
   /** Terms also output, unweighted and outside the total, when their weight is 0 (see LossTermDef.monitored). */
   readonly monitor?: readonly string[];
+  /** Parameters to output gradients for; defaults to all. The others are inputs the step only reads. */
+  readonly trainable?: readonly string[];
 }
 
 export interface TrainGraph {
   readonly onnx: Uint8Array;
   /** Parameter names (also the input names the parameters are fed under), in paramSpecs order. */
   readonly params: readonly string[];
+  /** The parameters with a gradient output 'grad.<name>', in paramSpecs order. */
+  readonly trained: readonly string[];
   /** Loss terms in the total, each an output 'loss.<term>', plus 'loss.total'. */
   readonly terms: readonly string[];
   /** Terms output for monitoring only (not in the total). */
@@ -50,11 +54,12 @@ export function buildTrainGraph(s: TrainGraphSpec, opts: { outputY?: boolean } =
   const specs = paramSpecs(s.config);
   const params = new Map(specs.map((p) => [p.name, g.input(p.name, 'float32', p.dims)]));
   const x = g.input(TRAIN_IO.content, 'float32', [s.batch, 3, s.height, s.width]);
+  const style = s.config.styles === undefined ? undefined : g.input(TRAIN_IO.style, 'float32', [s.config.styles]);
   const parts = termParts(s, { graph: g, batch: s.batch, height: s.height, width: s.width, vgg: s.vgg, contentLayer: s.contentLayer, styleLayers: s.styleLayers });
   // The first term's network hook is the outermost: it sees the content batch.
   const net = parts.reduceRight<(input: Value) => Value>(
     (inner, p) => (p.graph.network ? (input) => p.graph.network!(input, inner) : inner),
-    (input) => transformerForward(input, s.config, params),
+    (input) => transformerForward(input, s.config, params, style),
   );
   const y = net(x);
   const { terms, monitored } = lossOutputs(parts, forwardPass(s, x, y));
@@ -65,9 +70,10 @@ export function buildTrainGraph(s: TrainGraphSpec, opts: { outputY?: boolean } =
   g.output(total, TRAIN_IO.loss('total'));
   if (opts.outputY) g.output(y, TRAIN_IO.output);
   const names = specs.map((p) => p.name);
-  gradients(total, names.map((n) => params.get(n)!)).forEach((d, i) => g.output(d, TRAIN_IO.grad(names[i]!)));
+  const trained = s.trainable ? names.filter((n) => s.trainable!.includes(n)) : names;
+  gradients(total, trained.map((n) => params.get(n)!)).forEach((d, i) => g.output(d, TRAIN_IO.grad(trained[i]!)));
   prune(g);
-  return { onnx: toOnnx(g), params: names, terms: [...terms.keys()], monitored, nodes: g.nodes.length };
+  return { onnx: toOnnx(g), params: names, trained, terms: [...terms.keys()], monitored, nodes: g.nodes.length };
 }
 
 /** The graph parts of the terms that are weighted or monitored, in term order. */

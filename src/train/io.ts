@@ -1,6 +1,8 @@
 /** Names of the training graph's inputs and outputs. */
 export const TRAIN_IO = Object.freeze({
   content: 'content',
+  /** A multi-style network's style weights (one-hot: the style this step trains). */
+  style: 'style',
   teacher: 'teacher',
   gram: (layer: string) => `gram.${layer}`,
   loss: (term: string) => `loss.${term}`,

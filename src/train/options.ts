@@ -3,7 +3,9 @@
  * place they are applied), and the resolved options every later phase, the checkpoint's `run` and
  * the model's provenance read (resolveOptions, runInfo).
  */
-import { PRESETS, strideOf, type TransformerConfig } from '../models/transformer.js';
+import { basename, extname } from 'node:path';
+import { checkStyleNames } from '../models/styles.js';
+import { paramSpecs, PRESETS, strideOf, type TransformerConfig } from '../models/transformer.js';
 import { defaultLayers, type VggWeights } from '../models/vgg.js';
 import { DEFAULT_MOTION } from '../temporal/stability.js';
 import { DEFAULT_ADAM, type LrSchedule } from './adam.js';
@@ -29,6 +31,7 @@ export const TRAIN_DEFAULTS = Object.freeze({
 
 /** Option errors that need no file: checked before any work. */
 export function checkOptions(o: TrainOptions): void {
+  checkStyleOptions(o);
   const positiveInt = (v: number | undefined, flag: string) => {
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new Error(`${flag} must be a positive integer, got ${v}`);
   };
@@ -42,6 +45,31 @@ export function checkOptions(o: TrainOptions): void {
   positiveInt(o.previewEvery, '--preview-every');
   positiveInt(o.styleSize, '--style-size');
   if (o.clipNorm !== undefined && !(o.clipNorm > 0)) throw new Error(`--clip-norm must be > 0, got ${o.clipNorm}`);
+  if (o.budgetSeconds !== undefined && !(o.budgetSeconds > 0)) throw new Error(`the time budget must be > 0 seconds, got ${o.budgetSeconds}`);
+  if (o.trainable !== undefined) {
+    if (!o.trainable.length) throw new Error('nothing to train: the trainable parameter list is empty');
+    const known = new Set(paramSpecs(trainedConfig(o)).map((p) => p.name));
+    const unknown = o.trainable.find((n) => !known.has(n));
+    if (unknown !== undefined) throw new Error(`trainable parameter '${unknown}' is not a parameter of the network`);
+  }
+}
+
+/** A single-style run names a style image; a multi-style run lists styles (valid distinct names, one row each). */
+function checkStyleOptions(o: TrainOptions): void {
+  if (o.styles === undefined) {
+    if (o.style === undefined) throw new Error('no style: pass a style image (--style)');
+    if (o.config?.styles !== undefined) throw new Error(`the network has ${o.config.styles} style rows: name its styles (--style-names) and give one style image each`);
+    return;
+  }
+  if (o.style !== undefined || o.teacher !== undefined) throw new Error('a multi-style run gives each style its image and teacher; drop the single style and teacher');
+  checkStyleNames(o.styles.map((s) => s.name));
+  if (o.config?.styles !== undefined && o.config.styles !== o.styles.length) throw new Error(`the network has ${o.config.styles} style rows but ${o.styles.length} styles are given`);
+}
+
+/** The config a run trains before any checkpoint is read: a multi-style run's has one row per style. */
+export function trainedConfig(o: TrainOptions): TransformerConfig {
+  const c = o.config ?? TRAIN_DEFAULTS.config;
+  return o.styles ? { ...c, styles: o.styles.length } : c;
 }
 
 /** Weights name known terms, and each term's own option checks. */
@@ -58,12 +86,15 @@ export function resolveOptions(o: TrainOptions, vgg: VggWeights, resumedConfig?:
   const layers = defaultLayers(vgg);
   const terms = o.terms ?? BUILT_IN_TERMS;
   const size = o.size ?? D.size;
+  // A single-style run is one style named after its image, so the loop has one shape for both.
+  const styles = o.styles ?? [{ name: basename(o.style!, extname(o.style!)), image: o.style!, ...(o.teacher ? { teacher: o.teacher } : {}) }];
   return {
     ...o,
+    styles,
     size,
     batch: o.batch ?? D.batch,
     seed: o.seed ?? D.seed,
-    config: resumedConfig ?? o.config ?? D.config,
+    config: resumedConfig ?? trainedConfig(o),
     vgg,
     contentLayer: o.contentLayer ?? layers.content,
     styleLayers: o.styleLayers ?? layers.style,
@@ -91,6 +122,10 @@ export function runInfo(o: ResolvedTrainOptions): Record<string, unknown> {
     adam: o.adam,
     schedule: o.schedule,
     ...(o.clipNorm ? { clipNorm: o.clipNorm } : {}),
+    ...(o.config.styles !== undefined ? { styles: o.styles.map((s) => ({ name: s.name, image: basename(s.image), ...(s.teacher ? { teacher: s.teacher } : {}) })) } : {}),
+    ...(o.trainable ? { trainable: o.trainable } : {}),
+    ...(o.budgetSeconds ? { budgetSeconds: o.budgetSeconds } : {}),
+    ...(o.resumeKey ? { resumeKey: o.resumeKey } : {}),
     ...Object.assign({}, ...weighted.map((t) => t.runInfo?.(o) ?? {})),
     totalSteps: o.steps,
   };

@@ -9,17 +9,34 @@
  */
 import type { Graph, Value } from '../graph/graph.js';
 import type { Tensor } from '../graph/tensor.js';
-import type { ModelInfo } from '../models/modelfile.js';
+import type { ModelInfo, StyleModel } from '../models/modelfile.js';
 import type { TransformerConfig, Weights } from '../models/transformer.js';
 import type { VggPreprocess, VggWeights } from '../models/vgg.js';
 import type { MotionLimits } from '../temporal/stability.js';
 import type { AdamOptions, LrSchedule } from './adam.js';
 import type { LossWeights } from './losses.js';
 
+/** One style of a multi-style run: its name, painting and teacher. */
+export interface TrainStyle {
+  /** What `--style` will call it in the trained model. */
+  readonly name: string;
+  /** Its style image (JPEG/PNG/WebP). */
+  readonly image: string;
+  /** Its teacher for the distillation terms (a registered name or a model file). */
+  readonly teacher?: string;
+}
+
 /** Options of a training run. Defaults are those of pytorch/examples fast_neural_style where it has one. */
 export interface TrainOptions {
-  /** Style image (JPEG/PNG/WebP). */
-  readonly style: string;
+  /** Style image (JPEG/PNG/WebP) of a single-style network; a multi-style one gives `styles` instead. */
+  readonly style?: string;
+  /**
+   * A multi-style (conditional) network: one norm row per style, everything else shared. Steps go
+   * round-robin (step k trains style k mod S with its painting and teacher, the `style` input one-hot),
+   * so each step's teacher pass and style Grams are one style's. Replaces `style` and `teacher`;
+   * `config.styles` must be absent or equal to its length.
+   */
+  readonly styles?: readonly TrainStyle[];
   /** Folder of content photos (searched recursively). */
   readonly content: string;
   /** Final model file (the project's ONNX format with training metadata). */
@@ -48,6 +65,21 @@ export interface TrainOptions {
   readonly motion?: Partial<MotionLimits>;
   /** Starting parameters (e.g. transfer-initialized from a teacher); random from `seed` when omitted. */
   readonly init?: Weights;
+  /**
+   * The parameters to train; the others keep their starting values (no gradient is computed for them
+   * and Adam never touches them). Defaults to all. learn-style trains a style's norms alone.
+   */
+  readonly trainable?: readonly string[];
+  /**
+   * Stop at the first step boundary after this many seconds of training, counted over resumed runs
+   * too; `steps` is then a cap. The model file is written as for a run that reached its steps.
+   */
+  readonly budgetSeconds?: number;
+  /**
+   * The model file written at the end, made from the trained network (its weights, metadata and
+   * provenance); defaults to that network itself. learn-style adds the trained norms to its base as a style row.
+   */
+  readonly finalModel?: (trained: StyleModel) => StyleModel;
   /** Metadata for the final model file: overrides the defaults and adds to the provenance. */
   readonly info?: Partial<Omit<ModelInfo, 'provenance'>> & { readonly provenance?: Readonly<Record<string, unknown>> };
   /** Longer side of the style image when its Grams are computed. Defaults to `size`. */
@@ -67,8 +99,15 @@ export interface TrainOptions {
   readonly resume?: string;
   /** Keep the checkpoint once the model file is written (a run that stops early always keeps it). Defaults to false. */
   readonly keepCheckpoint?: boolean;
+  /**
+   * What the run's inputs are beyond its options (learn-style: the painting's and the base's
+   * sha256): recorded in checkpoints, and resuming from a checkpoint with another key is refused.
+   */
+  readonly resumeKey?: string;
   /** Folder for preview sheets; off when undefined. */
   readonly previewDir?: string;
+  /** One preview file, replaced at each preview (instead of a sheet per step in previewDir). */
+  readonly previewFile?: string;
   /** Defaults to 500. */
   readonly previewEvery?: number;
   /** Fixed photos for previews. Defaults to the first 2 content photos. */
@@ -82,7 +121,9 @@ export interface TrainOptions {
 }
 
 /** TrainOptions with every default applied; `vgg` loaded and `config` the one the run trains. */
-export interface ResolvedTrainOptions extends Omit<TrainOptions, 'vgg' | 'weights' | 'motion' | 'adam'> {
+export interface ResolvedTrainOptions extends Omit<TrainOptions, 'vgg' | 'weights' | 'motion' | 'adam' | 'styles'> {
+  /** The run's styles: a single-style run's one (named after its image), or the multi-style run's, in row order. */
+  readonly styles: readonly TrainStyle[];
   readonly size: number;
   readonly batch: number;
   readonly seed: number;
@@ -165,14 +206,16 @@ export interface ForwardPass {
   readonly teacherFeatures: ReadonlyMap<string, Value>;
 }
 
+/** What a term opens for one style of the run (a single-style run has one; a multi-style run one per style). */
 export interface RunContext {
   readonly options: ResolvedTrainOptions;
+  /** The style this context is for. */
+  readonly style: TrainStyle;
   /** The style image at `styleSize`, [1, 3, H, W] RGB 0..255. */
   readonly styleImage: Tensor<'float32'>;
   /**
-   * Opens the run's teacher (`--teacher`) and gives its output for a content batch. One session for
-   * the run and one teacher run per batch however many terms ask, so terms distilling from it share
-   * the work.
+   * Opens this style's teacher and gives its output for a content batch. One session per teacher
+   * and one teacher run per batch however many terms ask, so terms distilling from it share the work.
    */
   teacher(): Promise<(content: Tensor<'float32'>) => Promise<Tensor<'float32'>>>;
 }

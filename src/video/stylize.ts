@@ -7,16 +7,20 @@ import { DEFAULT_MODEL } from '../io/registry.js';
 import { decodeVideo, encodeVideo, muxerFor, probeVideo, readRawFrames, type DecodeStats, type EncodeStats, type FrameEncoder, type VideoInfo } from '../io/video.js';
 import { loadModel } from '../models/load.js';
 import type { LoadedModel } from '../models/modelfile.js';
+import type { StyleMix } from '../models/styles.js';
 import type { FifoPolicy } from '../runtime/fifo.js';
 import type { RawImage } from '../io/pixels.js';
 import { checkTargetFps, type ScaleState } from '../runtime/adaptive.js';
 import { runPipeline, type PipelineEvent, type PipelineStats, type ShapePolicy } from '../runtime/pipeline.js';
+import { checkStyleOption } from '../runtime/session-stylizer.js';
 import { ScaledStylizer } from '../runtime/scaled-stylizer.js';
 import { WorkerStylizer, type FrameStylizer, type StylizerTiming } from '../runtime/worker.js';
 
 export interface VideoOptions {
   /** Registered model name, stylecast .onnx path, or a loaded model. Defaults to the real-time student DEFAULT_MODEL. */
   readonly model?: string | LoadedModel;
+  /** A multi-style model's style or mix (a name, or weights by name); defaults to its first style. */
+  readonly style?: StyleMix;
   /** Frame size to stylize and write (source frames are scaled by ffmpeg). Defaults to the source's. */
   readonly size?: { readonly width: number; readonly height: number };
   /**
@@ -131,6 +135,8 @@ export async function stylizeVideo(input: string, output: string, opts: VideoOpt
   if (opts.targetFps !== undefined) checkTargetFps(opts.targetFps);
   const muxer = muxerFor(output, opts.format);
   const model = opts.stylizer ? undefined : typeof opts.model === 'object' ? opts.model : await loadModel(opts.model ?? DEFAULT_MODEL);
+  // Before ffmpeg starts: a wrong style is a one-line error, not a half-run pipeline.
+  if (model) checkStyleOption(model, opts.style);
   const stdin = opts.stdin ?? process.stdin;
 
   let source: VideoInfo;
@@ -169,7 +175,7 @@ export async function stylizeVideo(input: string, output: string, opts: VideoOpt
   }
   if (muxer === 'rawvideo') audio = {};
 
-  const own = model ? await WorkerStylizer.create(model, { ...(opts.threads ? { threads: opts.threads } : {}), batchSize: opts.batchSize ?? 1 }) : undefined;
+  const own = model ? await WorkerStylizer.create(model, { ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.style === undefined ? {} : { style: opts.style }), batchSize: opts.batchSize ?? 1 }) : undefined;
   const network = own ?? opts.stylizer!;
   const stylizer = opts.targetFps !== undefined ? new ScaledStylizer(network, { targetFps: opts.targetFps, ...(model ? { stride: model.stride, minSide: model.minSide } : {}) }) : network;
   const onEvent = opts.onEvent;

@@ -25,4 +25,4 @@ export { env, openSessions, type WebEnv } from './ort.js';
 export type { ImageSource } from './source.js';
 export type { FrameSize } from './stats.js';
 export { Stylizer, type StylizerOptions } from './stylizer.js';
-export type { LoadedModel, ModelInfo } from '../models/codec.js';
+export type { LoadedModel, ModelInfo, StyleEntry, StyleMix } from '../models/codec.js';

@@ -3,7 +3,8 @@
  * canvas. The main thread only captures and draws; at most one frame is in the worker at a time, and
  * while it is busy new frames wait in the queue, the oldest dropped first.
  */
-import type { LoadedModel } from '../models/codec.js';
+import { stylesOf, type LoadedModel } from '../models/codec.js';
+import { mixWeights, type StyleMix } from '../models/styles.js';
 import { checkTargetFps, ladderFor, scaledSize, ScaleController } from '../runtime/adaptive.js';
 import { Fifo } from '../runtime/fifo.js';
 import type { Backend, BackendRequest } from './backend.js';
@@ -76,6 +77,8 @@ export interface LiveFrame {
 export interface StyleInfo {
   readonly backend: Backend;
   readonly threads: number;
+  /** A multi-style model's style names, which setStyle() selects and blends (empty for a single-style one). */
+  readonly styles: readonly string[];
 }
 
 export interface LiveEvents {
@@ -87,12 +90,20 @@ export interface LiveEvents {
 
 const isLoaded = (m: unknown): m is LoadedModel => typeof m === 'object' && m !== null && 'onnx' in m && 'config' in m;
 
+/** Weights by style name: a plain object that is not a loaded model. */
+const isMixObject = (m: unknown): m is Readonly<Record<string, number>> =>
+  typeof m === 'object' && m !== null && !isLoaded(m) && [Object.prototype, null].includes(Object.getPrototypeOf(m));
+
 /**
  * @example
  * const live = new LiveStylizer(canvas);
  * live.addEventListener('stats', (e) => console.log(e.detail.shownFps));
  * await live.setStyle('candy_rt');
  * await live.start(); // the camera; or live.start(videoElement)
+ * // A multi-style model: pick or blend its styles on the next frame, with no session reload.
+ * await live.setStyle('/models/multi.onnx');
+ * await live.setStyle('mosaic');
+ * await live.setStyle({ candy: 0.7, mosaic: 0.3 });
  */
 export class LiveStylizer extends EventTarget {
   readonly size: FrameSize;
@@ -109,7 +120,15 @@ export class LiveStylizer extends EventTarget {
   private link: WorkerLink | undefined;
   private style: ModelSource | LoadedModel | undefined;
   private styleId = 0;
+  /** Style names of the model in `style`: undefined while a model named by source loads. */
+  private styleNames: readonly string[] | undefined = [];
+  /** The mix set on the current model, resent when the model comes back after stop(). */
+  private mix: StyleMix | undefined;
+  private mixSeq = 0;
+  private loading: Promise<unknown> | undefined;
   private ready: StyleInfo | undefined;
+  /** The last model's info, kept across stop(). */
+  private info: StyleInfo | undefined;
   private busy = false;
   private seq = 0;
   private source: HTMLVideoElement | undefined;
@@ -188,12 +207,36 @@ export class LiveStylizer extends EventTarget {
   }
 
   /**
-   * Load a style (name, URL, bytes or a loaded model) in the worker, replacing the current one; its
-   * session is released first. Rejects with ModelNotFoundError, ModelCorruptError, BackendUnavailableError
-   * or WorkerFailedError.
+   * Load a style model (name, URL, bytes or a loaded model) in the worker, replacing the current one;
+   * its session is released first. Rejects with ModelNotFoundError, ModelCorruptError,
+   * BackendUnavailableError or WorkerFailedError.
+   *
+   * With a multi-style model loaded, a style name ('candy') or weights by name ({ candy: 0.7,
+   * mosaic: 0.3 }, normalized) select or blend its styles instead: the next frame feeds the same
+   * session another `style` input, so nothing reloads and no frame is dropped. Rejects on an unknown
+   * name (listing the model's), a negative or all-zero mix, or weights for a single-style model.
    */
-  setStyle(model: ModelSource | LoadedModel): Promise<StyleInfo> {
+  setStyle(style: ModelSource | LoadedModel | StyleMix): Promise<StyleInfo> {
+    if (isMixObject(style)) return this.setMix(style);
+    if (typeof style === 'string' && /^[\w.-]+$/.test(style)) {
+      // A style of the model, else a model name; while a model named by source loads, its styles are not known yet.
+      if (this.styleNames === undefined) return Promise.resolve(this.loading).catch(() => undefined).then(() => this.setStyle(style));
+      if (this.styleNames.includes(style)) return this.setMix(style);
+    }
+    return this.load(style as ModelSource | LoadedModel);
+  }
+
+  private load(model: ModelSource | LoadedModel): Promise<StyleInfo> {
     this.style = model;
+    this.mix = undefined;
+    this.info = undefined;
+    this.styleNames = isLoaded(model) ? (stylesOf(model) ?? []).map((s) => s.name) : undefined;
+    return this.reload();
+  }
+
+  /** Load `style` (with the mix set on it) in the worker. */
+  private reload(): Promise<StyleInfo> {
+    const model = this.style!;
     const id = ++this.styleId;
     this.ready = undefined;
     this.inferMs.reset();
@@ -202,12 +245,51 @@ export class LiveStylizer extends EventTarget {
     // Another model costs differently: measure it afresh from the scale in use.
     this.scaler?.restart();
     const source = this.wireSource(model);
-    const msg: ToWorker = { type: 'load', id, source: source.value, backend: this.backendRequest, ...ortSettings() };
-    return this.ensureLink().request<StyleInfo>(msg, source.transfer, (m) => {
-      if (m.type === 'ready' && m.id === id) return { value: { backend: m.backend, threads: m.threads } };
+    const msg: ToWorker = { type: 'load', id, source: source.value, backend: this.backendRequest, ...ortSettings(), ...(this.mix === undefined ? {} : { style: this.mix }) };
+    const loading = this.ensureLink().request<StyleInfo>(msg, source.transfer, (m) => {
+      if (m.type === 'ready' && m.id === id) return { value: { backend: m.backend, threads: m.threads, styles: m.styles } };
       if (m.type === 'load-error' && m.id === id) return { error: fromWire(m.error) };
       return undefined;
     });
+    this.loading = loading;
+    return loading.then(
+      (info) => {
+        if (id === this.styleId) this.styleNames = info.styles;
+        return info;
+      },
+      (e: unknown) => {
+        if (id === this.styleId) this.styleNames = [];
+        throw e;
+      },
+    );
+  }
+
+  /** A new style or mix for the loaded multi-style model, from the next frame on. */
+  private setMix(style: StyleMix): Promise<StyleInfo> {
+    if (!this.style) return Promise.reject(new Error('no style model loaded: setStyle(model) first'));
+    if (!this.link && this.info) {
+      // Stopped: checked here, sent with the model when start() brings it back.
+      try {
+        mixWeights(this.info.styles.length ? this.info.styles.map((name) => ({ name })) : undefined, style);
+      } catch (e) {
+        return Promise.reject(e as Error);
+      }
+      this.mix = style;
+      return Promise.resolve(this.info);
+    }
+    const seq = ++this.mixSeq;
+    const previous = this.mix;
+    this.mix = style;
+    // Messages reach the worker in order: a mix sent behind a load applies to that model.
+    return this.ensureLink()
+      .request<void>({ type: 'mix', seq, style }, [], (m) => (m.type === 'mixed' && m.seq === seq ? (m.error ? { error: fromWire(m.error) } : { value: undefined }) : undefined))
+      .then(
+        () => Promise.resolve(this.ready ?? this.loading).then(() => this.ready!),
+        (e: unknown) => {
+          if (this.mixSeq === seq) this.mix = previous;
+          throw e;
+        },
+      );
   }
 
   /**
@@ -242,7 +324,7 @@ export class LiveStylizer extends EventTarget {
     this.captureRate.reset();
     this.lastCameraFrame = 0;
     // Stopped before: bring the style back (its failure reaches the page as an 'error' event).
-    if (!this.link && this.style !== undefined) this.setStyle(this.style).catch((e: Error) => this.dispatchEvent(new CustomEvent('error', { detail: e })));
+    if (!this.link && this.style !== undefined) this.reload().catch((e: Error) => this.dispatchEvent(new CustomEvent('error', { detail: e })));
     this.statsTimer ??= setInterval(() => this.dispatchEvent(new CustomEvent('stats', { detail: this.stats() })), this.opts.statsInterval ?? 500);
     this.scheduleCapture(video, generation);
   }
@@ -319,7 +401,7 @@ export class LiveStylizer extends EventTarget {
     switch (msg.type) {
       case 'ready': {
         this.sessions = msg.sessions;
-        if (msg.id === this.styleId) this.ready = { backend: msg.backend, threads: msg.threads };
+        if (msg.id === this.styleId) this.ready = this.info = { backend: msg.backend, threads: msg.threads, styles: msg.styles };
         this.pump();
         return;
       }

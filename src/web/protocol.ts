@@ -1,5 +1,6 @@
 /** Messages between the live loop (page) and its inference worker. Pixel buffers are RGBA and always transferred. */
 import type { Backend, BackendRequest } from './backend.js';
+import type { StyleMix } from '../models/styles.js';
 import type { WireError } from './errors.js';
 
 export type ToWorker =
@@ -14,12 +15,25 @@ export type ToWorker =
       readonly ortUrls: Partial<Record<Backend, string>>;
       readonly wasmPaths?: string;
       readonly threads?: number;
+      /** A multi-style model's style or mix to start with (else its first style). */
+      readonly style?: StyleMix;
     }
+  /** A multi-style model's new style or mix: the frames after it feed the same session another `style` input. */
+  | { readonly type: 'mix'; readonly seq: number; readonly style: StyleMix }
   | { readonly type: 'frame'; readonly seq: number; readonly width: number; readonly height: number; readonly pixels: ArrayBuffer }
   | { readonly type: 'release' };
 
 export type FromWorker =
-  | { readonly type: 'ready'; readonly id: number; readonly backend: Backend; readonly threads: number; readonly sessions: number }
+  | {
+      readonly type: 'ready';
+      readonly id: number;
+      readonly backend: Backend;
+      readonly threads: number;
+      readonly sessions: number;
+      /** A multi-style model's style names (empty for a single-style one). */
+      readonly styles: readonly string[];
+    }
+  | { readonly type: 'mixed'; readonly seq: number; readonly error?: WireError }
   | { readonly type: 'load-error'; readonly id: number; readonly error: WireError; readonly sessions: number }
   | { readonly type: 'run-error'; readonly id: number; readonly seq: number; readonly error: WireError; readonly pixels: ArrayBuffer }
   | {

@@ -1,6 +1,7 @@
-import type { LoadedModel } from '../models/codec.js';
+import { stylesOf, type LoadedModel } from '../models/codec.js';
 import { pixelOnnx, type PixelLayout } from '../models/pixel-io.js';
-import { SessionStylizer } from '../runtime/session-stylizer.js';
+import type { StyleMix } from '../models/styles.js';
+import { checkStyleOption, SessionStylizer } from '../runtime/session-stylizer.js';
 import { chooseBackend, type Backend, type BackendRequest } from './backend.js';
 import { createSession, type WebSession } from './ort.js';
 
@@ -17,16 +18,28 @@ export class ThreadStylizer {
   private readonly body: SessionStylizer<WebSession>;
 
   private constructor(
-    model: LoadedModel,
+    readonly model: LoadedModel,
     private readonly session: WebSession,
+    style: StyleMix | undefined,
   ) {
     // One frame per call; the session runs one call at a time anyway.
-    this.body = new SessionStylizer(model, async () => session, { batchSize: 1, inFlight: 1 });
+    this.body = new SessionStylizer(model, async () => session, { batchSize: 1, inFlight: 1, ...(style === undefined ? {} : { style }) });
   }
 
-  static async create(model: LoadedModel, request: BackendRequest): Promise<ThreadStylizer> {
+  static async create(model: LoadedModel, request: BackendRequest, style?: StyleMix): Promise<ThreadStylizer> {
+    checkStyleOption(model, style);
     const backend = await chooseBackend(request);
-    return new ThreadStylizer(model, await createSession(pixelOnnx(model, RGBA), backend));
+    return new ThreadStylizer(model, await createSession(pixelOnnx(model, RGBA), backend), style);
+  }
+
+  /** A multi-style model's style names, in row order (empty for a single-style one). */
+  get styles(): string[] {
+    return (stylesOf(this.model) ?? []).map((s) => s.name);
+  }
+
+  /** Another style or mix for the next frames, on the same session (throws on a bad one). */
+  setStyle(style: StyleMix): void {
+    this.body.setStyle(style);
   }
 
   /** The backend chosen ('webgpu' or 'wasm'). */

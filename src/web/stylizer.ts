@@ -1,4 +1,5 @@
 import type { LoadedModel } from '../models/codec.js';
+import type { StyleMix } from '../models/styles.js';
 import type { Backend, BackendRequest } from './backend.js';
 import { fromWire } from './errors.js';
 import { WorkerLink } from './link.js';
@@ -9,6 +10,8 @@ import { toImageData, type ImageSource } from './source.js';
 export interface StylizerOptions {
   /** 'auto' (default): WebGPU on a real GPU, else WASM (threaded on a cross-origin isolated page). */
   readonly backend?: BackendRequest;
+  /** A multi-style model's style or mix ('candy', { candy: 0.7, mosaic: 0.3 }); defaults to its first style. */
+  readonly style?: StyleMix;
 }
 
 /**
@@ -23,6 +26,7 @@ export interface StylizerOptions {
  */
 export class Stylizer {
   private seq = 0;
+  private mixSeq = 0;
   private runMs = 0;
 
   private constructor(
@@ -32,18 +36,20 @@ export class Stylizer {
     readonly backend: Backend,
     /** WASM threads in use (0 on WebGPU). */
     readonly threads: number,
+    /** A multi-style model's style names (empty for a single-style one). */
+    readonly styles: readonly string[],
   ) {}
 
   static async create(model: LoadedModel, opts: StylizerOptions = {}): Promise<Stylizer> {
     const link = new WorkerLink();
     // A copy: the caller keeps its model, and the copy moves to the worker.
     const bytes = model.onnx.slice().buffer as ArrayBuffer;
-    const msg: ToWorker = { type: 'load', id: 0, source: bytes, backend: opts.backend ?? 'auto', ...ortSettings() };
+    const msg: ToWorker = { type: 'load', id: 0, source: bytes, backend: opts.backend ?? 'auto', ...ortSettings(), ...(opts.style === undefined ? {} : { style: opts.style }) };
     try {
       const info = await link.request<Extract<FromWorker, { type: 'ready' }>>(msg, [bytes], (m) =>
         m.type === 'ready' ? { value: m } : m.type === 'load-error' ? { error: fromWire(m.error) } : undefined,
       );
-      return new Stylizer(model, link, info.backend, info.threads);
+      return new Stylizer(model, link, info.backend, info.threads, info.styles);
     } catch (e) {
       link.terminate(e as Error);
       throw e;
@@ -53,6 +59,18 @@ export class Stylizer {
   /** session.run time of the last stylize call, in ms (pre/post-processing excluded). */
   get lastRunMs(): number {
     return this.runMs;
+  }
+
+  /**
+   * Paint the next calls in another style or mix of a multi-style model ('candy', or { candy: 0.7,
+   * mosaic: 0.3 }, normalized): the same session, fed another `style` input. Rejects on an unknown
+   * name, a negative or all-zero mix, or any style for a single-style model.
+   */
+  setStyle(style: StyleMix): Promise<void> {
+    const seq = this.mixSeq++;
+    return this.link.request<void>({ type: 'mix', seq, style }, [], (m) =>
+      m.type === 'mixed' && m.seq === seq ? (m.error ? { error: fromWire(m.error) } : { value: undefined }) : undefined,
+    );
   }
 
   /** Stylize a source at its own size; with `canvas`, also draw the result into it (resized to fit). */

@@ -41,9 +41,9 @@ async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   if (msg.threads !== undefined) env.threads = msg.threads;
   try {
     const model = await loadModel(msg.source);
-    const stylizer = await ThreadStylizer.create(model, msg.backend);
+    const stylizer = await ThreadStylizer.create(model, msg.backend, msg.style);
     current = { id: msg.id, stylizer };
-    post({ type: 'ready', id: msg.id, backend: stylizer.backend, threads: stylizer.threads, sessions: openSessions() });
+    post({ type: 'ready', id: msg.id, backend: stylizer.backend, threads: stylizer.threads, sessions: openSessions(), styles: stylizer.styles });
   } catch (e) {
     post({ type: 'load-error', id: msg.id, error: toWire(e), sessions: openSessions() });
   }
@@ -70,11 +70,23 @@ async function run(msg: Extract<ToWorker, { type: 'frame' }>): Promise<void> {
   }
 }
 
+/** A new mix for the frames that follow (messages are handled in order): no session reload. */
+function mix(msg: Extract<ToWorker, { type: 'mix' }>): void {
+  try {
+    if (!current) throw new Error('no style loaded');
+    current.stylizer.setStyle(msg.style);
+    post({ type: 'mixed', seq: msg.seq });
+  } catch (e) {
+    post({ type: 'mixed', seq: msg.seq, error: toWire(e) });
+  }
+}
+
 function handle(ev: MessageEvent<ToWorker>): void {
   const msg = ev.data;
   chain = chain.then(() => {
     if (msg.type === 'load') return load(msg);
     if (msg.type === 'frame') return run(msg);
+    if (msg.type === 'mix') return mix(msg);
     return release().then(() => post({ type: 'released', sessions: openSessions() }));
   });
 }

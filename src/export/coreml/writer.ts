@@ -2,7 +2,9 @@ import { float16Bits } from '../../models/precision.js';
 import type { Tensor } from '../../graph/tensor.js';
 import type { LoadedModel, TransformerModel } from '../../models/modelfile.js';
 import { describeNetwork, lower, separableParts, type ConvLayer, type Rules } from '../../models/network.js';
+import type { StyleMix } from '../../models/styles.js';
 import type { TransformerConfig, Weights } from '../../models/transformer.js';
+import { exportedNetwork } from '../style.js';
 import { ModelMessage, COLOR_RGB } from './schema.js';
 import type { BorderAmounts, CoremlModel, FeatureDescription, ImageType, Layer, WeightParams } from './types.js';
 
@@ -11,6 +13,11 @@ export interface CoremlOptions {
   readonly size?: readonly [number, number];
   /** Store convolution weights and biases as float16 (specification version 2). */
   readonly fp16?: boolean;
+  /**
+   * A multi-style model's style or mix, baked into the norms (required for one): a NeuralNetwork
+   * batchnorm holds its scale and shift as weights, so each style or mix is its own .mlmodel.
+   */
+  readonly style?: StyleMix;
 }
 
 /** Names of the image features in every exported model. */
@@ -117,6 +124,10 @@ const COREML_RULES: Rules<[at: CoremlLowering], void> = {
         variance: weightParams(new Float32Array(l.channels).fill(1), false),
       },
     }),
+  // The exporter bakes a conditional network's style mix into plain norms first (see coremlModel).
+  condNorm: (l) => {
+    throw new Error(`coreml export: conditional norm ${l.name}: bake a style or mix into the network first`);
+  },
   // Named after the layer it follows.
   relu: (_, at) => push(at, { name: `${at.cur}.relu`, layer: 'activation', activation: { ReLU: {} } }),
   residual: (l, at) => {
@@ -177,6 +188,7 @@ function imageFeature(name: string, description: string, model: LoadedModel, opt
 /** The CoreML model (as plain objects) for a stylecast model; see {@link encodeCoreml}. */
 export function coremlModel(model: TransformerModel, opts: CoremlOptions = {}): CoremlModel {
   if (opts.size) checkExportSize(model, opts.size);
+  const net = exportedNetwork(model, opts.style, 'coreml', false);
   const { info } = model;
   const [lo, hi] = info.inputRange;
   const sizeNote = opts.size ? `${opts.size[0]}x${opts.size[1]}` : `any size from ${model.minSide}x${model.minSide} whose width and height are multiples of ${model.stride}`;
@@ -184,7 +196,7 @@ export function coremlModel(model: TransformerModel, opts: CoremlOptions = {}): 
     specificationVersion: specVersion(opts),
     description: {
       input: [imageFeature(COREML_INPUT, `RGB photo, ${sizeNote}`, model, opts)],
-      output: [imageFeature(COREML_OUTPUT, `the photo in the style '${info.style}', same size`, model, opts)],
+      output: [imageFeature(COREML_OUTPUT, `the photo in the style '${net.baked ?? info.style}', same size`, model, opts)],
       metadata: {
         shortDescription: `${info.style}: feed-forward neural style transfer (Johnson et al. 2016), exported by stylecast`,
         versionString: model.sha256.slice(0, 12),
@@ -195,7 +207,8 @@ export function coremlModel(model: TransformerModel, opts: CoremlOptions = {}): 
           'stylecast.style': info.style,
           'stylecast.source': info.source,
           'stylecast.sourceSha256': model.sha256,
-          'stylecast.config': JSON.stringify(model.config),
+          'stylecast.config': JSON.stringify(net.config),
+          ...(net.baked ? { 'stylecast.styleMix': net.baked } : {}),
           'stylecast.weights': opts.fp16 ? 'fp16' : 'fp32',
           'stylecast.stride': String(model.stride),
         },
@@ -204,7 +217,7 @@ export function coremlModel(model: TransformerModel, opts: CoremlOptions = {}): 
     neuralNetwork: {
       // Pixels arrive as 0..255; the scaler maps them to the range the network was trained on.
       preprocessing: [{ featureName: COREML_INPUT, scaler: { channelScale: (hi - lo) / 255, redBias: lo, greenBias: lo, blueBias: lo } }],
-      layers: coremlLayers(model.config, model.weights, opts.fp16 ?? false),
+      layers: coremlLayers(net.config, net.weights, opts.fp16 ?? false),
     },
   };
 }

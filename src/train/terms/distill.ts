@@ -1,7 +1,7 @@
 import { TRAIN_IO } from '../io.js';
 import { defaultLossWeights, distillLoss } from '../losses.js';
 import type { LossTermDef } from '../spec.js';
-import { needsTeacher } from '../teacher.js';
+import { hasTeacher, needsTeacher } from '../teacher.js';
 
 /**
  * Pixel distillation towards a teacher's output on the same batch. With a teacher but weight 0 the
@@ -11,7 +11,7 @@ import { needsTeacher } from '../teacher.js';
 export const distillTerm: LossTermDef = {
   name: 'distill',
   weight: { flag: 'distill-weight', help: 'distillation weight towards --teacher (defaults to 0)', default: (p) => defaultLossWeights(p).distill },
-  monitored: (o) => Boolean(o.teacher),
+  monitored: (o) => hasTeacher(o),
   check: (o) => {
     if (o.weights?.distill) needsTeacher(o);
   },
