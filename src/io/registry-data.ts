@@ -798,13 +798,13 @@ export const FILE_HASHES: Readonly<Record<string, Record<string, string>>> = {
   "models": {
     "candy_rt.onnx": "24f3a756f37f98cfed9cea5f55790897b251af7131d1152b19e4f1ba06582e3e",
     "candy_rt_stable.onnx": "5ec0257516654ba5ea0f69881dcbdbbfc3c9140f3390f9b2002d73c4c90c48c9",
-    "la_muse_rt.onnx": "da357eae6dec5af522e7451c16fec50c95a06e56357ffe48e28cd2d08417b433",
+    "la_muse_rt.onnx": "188cbd6806143753d579e34c58e9237db3b13a3fde195c1df4758aab67aae5c7",
     "la_muse_rt_stable.onnx": "2de92484729f0377924f92ef8488c1f2a573e428e2e6bbea45dfbffe678d8fb9",
     "mosaic_rt.onnx": "c9c5b459a6fec8f4a421e8150b670ea568024eae067ef10ce4cca8eebf752f86",
     "mosaic_rt_stable.onnx": "184470b5e37626257174ec3248fe8e759b9438c94e859c266792161287b91c4f",
     "scream_rt.onnx": "6e963f8091a73ab1d75b9b9a5d1368e968f355cdc5f7b73192ba19c8d2125a37",
     "scream_rt_stable.onnx": "e55afc846b15c5584cf2431e969431323fbc1203492343337fcd4e141df0919a",
-    "udnie_rt.onnx": "a1a453098bba764d2b86410afef80dd2bc4ded954dba18eb8a61f7e49209e6c0",
+    "udnie_rt.onnx": "92c062741a3f1d7bbba265a8f9a01a1de91a55da528c40de769b949b0a3f1aba",
     "udnie_rt_stable.onnx": "176197b3410ce59071c3151fb95b3540bbd380d1ece5fadb888d5f9c4673774a",
     "wave_rt.onnx": "bd1fc60e8934b89fe706e05cdc0f935a640a5ee752d681c5dfaf655235d5163f",
     "wave_rt_stable.onnx": "bf7b932b49315bcd91661f20438d4e33ec52297ceabe3b146abe6cdb9845e6c5"
