@@ -797,15 +797,15 @@ export const FILE_HASHES: Readonly<Record<string, Record<string, string>>> = {
   },
   "models": {
     "candy_rt.onnx": "24f3a756f37f98cfed9cea5f55790897b251af7131d1152b19e4f1ba06582e3e",
-    "candy_rt_stable.onnx": "5ec0257516654ba5ea0f69881dcbdbbfc3c9140f3390f9b2002d73c4c90c48c9",
+    "candy_rt_stable.onnx": "7d936e4b25919d656f70d251e9fb6918ba12095924f18b90f4f9b1a3145ed4f1",
     "la_muse_rt.onnx": "188cbd6806143753d579e34c58e9237db3b13a3fde195c1df4758aab67aae5c7",
-    "la_muse_rt_stable.onnx": "2de92484729f0377924f92ef8488c1f2a573e428e2e6bbea45dfbffe678d8fb9",
+    "la_muse_rt_stable.onnx": "f30f81594d8171c52166a226d52fbe13a1c12d017f37ac755506f21e9d776e66",
     "mosaic_rt.onnx": "c9c5b459a6fec8f4a421e8150b670ea568024eae067ef10ce4cca8eebf752f86",
-    "mosaic_rt_stable.onnx": "184470b5e37626257174ec3248fe8e759b9438c94e859c266792161287b91c4f",
+    "mosaic_rt_stable.onnx": "15dc913f6d23b69bf360e6ecb5366e053a031dc4f819ea24e885e20f78d6c8cc",
     "scream_rt.onnx": "6e963f8091a73ab1d75b9b9a5d1368e968f355cdc5f7b73192ba19c8d2125a37",
     "scream_rt_stable.onnx": "e55afc846b15c5584cf2431e969431323fbc1203492343337fcd4e141df0919a",
     "udnie_rt.onnx": "92c062741a3f1d7bbba265a8f9a01a1de91a55da528c40de769b949b0a3f1aba",
-    "udnie_rt_stable.onnx": "176197b3410ce59071c3151fb95b3540bbd380d1ece5fadb888d5f9c4673774a",
+    "udnie_rt_stable.onnx": "5b5a4c727bfd8a3254f18f6853cee512bbad2729db7a789d6c5cd72767791934",
     "wave_rt.onnx": "bd1fc60e8934b89fe706e05cdc0f935a640a5ee752d681c5dfaf655235d5163f",
     "wave_rt_stable.onnx": "bf7b932b49315bcd91661f20438d4e33ec52297ceabe3b146abe6cdb9845e6c5"
   }
