@@ -802,11 +802,11 @@ export const FILE_HASHES: Readonly<Record<string, Record<string, string>>> = {
     "la_muse_rt_stable.onnx": "f30f81594d8171c52166a226d52fbe13a1c12d017f37ac755506f21e9d776e66",
     "mosaic_rt.onnx": "c9c5b459a6fec8f4a421e8150b670ea568024eae067ef10ce4cca8eebf752f86",
     "mosaic_rt_stable.onnx": "15dc913f6d23b69bf360e6ecb5366e053a031dc4f819ea24e885e20f78d6c8cc",
-    "scream_rt.onnx": "6e963f8091a73ab1d75b9b9a5d1368e968f355cdc5f7b73192ba19c8d2125a37",
+    "scream_rt.onnx": "cf18173f1e240d5dbc8bb352ec6352fc962bd92a59ce3bd87180f8e61ffb08e9",
     "scream_rt_stable.onnx": "e55afc846b15c5584cf2431e969431323fbc1203492343337fcd4e141df0919a",
     "udnie_rt.onnx": "92c062741a3f1d7bbba265a8f9a01a1de91a55da528c40de769b949b0a3f1aba",
     "udnie_rt_stable.onnx": "5b5a4c727bfd8a3254f18f6853cee512bbad2729db7a789d6c5cd72767791934",
-    "wave_rt.onnx": "bd1fc60e8934b89fe706e05cdc0f935a640a5ee752d681c5dfaf655235d5163f",
+    "wave_rt.onnx": "88217befbb7dce9397b52044546dbe63cf3c3bebcc059f9eb3cb6b607b9fa5c3",
     "wave_rt_stable.onnx": "bf7b932b49315bcd91661f20438d4e33ec52297ceabe3b146abe6cdb9845e6c5"
   }
 };
