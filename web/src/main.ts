@@ -1,8 +1,10 @@
 /**
  * The stylecast web app, one user of the browser entry (src/web, published as `stylecast-nst/web`): its
  * LiveStylizer runs camera -> bounded drop-oldest queue -> inference worker -> canvas. The app adds
- * the style picker, split view, snapshots, recording, the HUD and camera recovery.
+ * the style picker, the blend control for multi-style models, split view, snapshots, recording, the
+ * HUD and camera recovery.
  */
+import { formatStyleMix, mixWeights, parseStyleMix } from '../../src/models/styles.js';
 import { CameraLostError, CameraPermissionError, LiveStylizer, type BackendRequest, type LiveStats } from '../../src/web/index.js';
 import { parseSize, type FrameSize } from '../../src/web/stats.js';
 
@@ -32,7 +34,7 @@ type Mode = 'smooth' | 'sharp';
 const targetFps = (m: Mode) => (m === 'smooth' ? SMOOTH_FPS : undefined);
 
 type CameraMessage = 'no-camera' | 'permission-denied' | 'camera-lost';
-type ModelMessage = 'model-failed' | 'no-models' | 'loading';
+type ModelMessage = 'model-failed' | 'no-models' | 'loading' | 'mix-failed';
 
 const params = new URLSearchParams(location.search);
 const TEST = params.get('test') === '1';
@@ -40,6 +42,10 @@ const TEST = params.get('test') === '1';
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const ui = {
   style: $<HTMLSelectElement>('style'),
+  blend: $<HTMLSpanElement>('blend'),
+  blendA: $<HTMLSelectElement>('blend-a'),
+  blendB: $<HTMLSelectElement>('blend-b'),
+  blendT: $<HTMLInputElement>('blend-t'),
   mode: $<HTMLSelectElement>('mode'),
   split: $<HTMLInputElement>('split'),
   splitPos: $<HTMLInputElement>('split-pos'),
@@ -115,12 +121,17 @@ let recoveries = 0;
 function loadStyle(id: string): void {
   modelId = id;
   backend = '-';
+  // The old model's styles mean nothing to the new one: no blending until it is loaded.
+  hideBlend();
+  const mixText = initialMix;
+  initialMix = undefined;
   show('model', 'loading', `Loading style '${titleOf(id)}'…`);
   live.setStyle(`/api/models/${encodeURIComponent(id)}.onnx`).then(
     (info) => {
       if (id !== modelId) return;
       backend = info.backend === 'wasm' ? `wasm (${info.threads} thread${info.threads === 1 ? '' : 's'})` : info.backend;
       clear('model');
+      showBlend(id, info.styles, mixText);
       ui.snapshot.disabled = false;
       ui.record.disabled = typeof MediaRecorder === 'undefined';
     },
@@ -129,6 +140,90 @@ function loadStyle(id: string): void {
     },
   );
 }
+
+// ---- blend (multi-style models) ---------------------------------------------------------------
+
+/** ?mix= (as `--style` takes it): the first model's starting mix; later models start at their first style. */
+let initialMix = params.get('mix') ?? undefined;
+/** The loaded model's style names: empty for a single-style model. */
+let styles: readonly string[] = [];
+/** The mix last asked of the model, normalized (what the HUD shows); undefined for a single-style model. */
+let mix: Readonly<Record<string, number>> | undefined;
+
+/** The control's mix: A weighs 1 - t and B weighs t. A style at weight 0 is left out, so A == B is that style alone. */
+function blendMix(a: string, b: string, t: number): Record<string, number> {
+  if (a === b || t <= 0) return { [a]: 1 };
+  if (t >= 1) return { [b]: 1 };
+  return { [a]: 1 - t, [b]: t };
+}
+
+function hideBlend(): void {
+  styles = [];
+  mix = undefined;
+  ui.blend.hidden = true;
+}
+
+/** Ask the model for `next` from the next frame on (the same session: nothing reloads). */
+function applyMix(next: Readonly<Record<string, number>>): void {
+  const id = modelId;
+  const sum = Object.values(next).reduce((s, w) => s + w, 0);
+  mix = Object.fromEntries(Object.entries(next).map(([k, w]) => [k, w / sum]));
+  live.setStyle(next).catch((e: Error) => {
+    if (id === modelId) show('model', 'mix-failed', `Blend not applied: ${e.message}`);
+  });
+}
+
+function applyBlend(): void {
+  // A move of the control supersedes a complaint about ?mix= or an earlier blend.
+  if (messages.model.kind === 'mix-failed') clear('model');
+  applyMix(blendMix(ui.blendA.value, ui.blendB.value, Number(ui.blendT.value) / 100));
+}
+
+/**
+ * Show the control for a model with two or more styles (one style has nothing to blend), set to
+ * `mixText` when it names this model's styles, else to all of the first style with the second
+ * one next to it, and apply that.
+ */
+function showBlend(id: string, names: readonly string[], mixText: string | undefined): void {
+  styles = names;
+  if (!names.length) {
+    if (mixText !== undefined) show('model', 'mix-failed', `?mix=${mixText} not applied: '${titleOf(id)}' is a single-style model`);
+    return;
+  }
+  const options = () => names.map((n) => Object.assign(document.createElement('option'), { value: n, textContent: n }));
+  ui.blendA.replaceChildren(...options());
+  ui.blendB.replaceChildren(...options());
+  const [first, second = first] = names as [string, ...string[]];
+  let a = first;
+  let b = second;
+  let t = 0;
+  let start: Readonly<Record<string, number>> | undefined;
+  if (mixText !== undefined) {
+    try {
+      const parsed = parseStyleMix(mixText);
+      // Checked here so a bad ?mix= leaves the control at its default instead of half set.
+      mixWeights(names.map((name) => ({ name })), parsed, titleOf(id));
+      const entries = (typeof parsed === 'string' ? [[parsed, 1] as const] : Object.entries(parsed)).filter(([, w]) => w > 0);
+      // The control holds two styles: of a larger mix it shows the two heaviest (the HUD shows it all).
+      const [x, y] = entries.length > 2 ? [...entries].sort((p, q) => q[1] - p[1]) : entries;
+      a = x![0];
+      b = y?.[0] ?? names.find((n) => n !== a) ?? a;
+      t = y ? y[1] / (x![1] + y[1]) : 0;
+      start = Object.fromEntries(entries);
+    } catch (e) {
+      show('model', 'mix-failed', `?mix=${mixText} not applied: ${(e as Error).message}`);
+    }
+  }
+  ui.blendA.value = a;
+  ui.blendB.value = b;
+  ui.blendT.value = String(Math.round(t * 100));
+  ui.blend.hidden = names.length < 2;
+  applyMix(start ?? blendMix(a, b, t));
+}
+
+ui.blendA.onchange = applyBlend;
+ui.blendB.onchange = applyBlend;
+ui.blendT.oninput = applyBlend;
 
 // ---- drawing --------------------------------------------------------------------------------
 
@@ -258,8 +353,15 @@ ui.record.onclick = () => {
 
 // ---- HUD ------------------------------------------------------------------------------------
 
-function hudValues(): LiveStats & { backendText: string; model: string; size: string; mode: Mode } {
-  return { ...live.stats(), backendText: backend, model: modelId ?? '-', size: `${size.width}x${size.height}`, mode };
+/** A mix as ?mix= and `--style` take it, weights to two decimals; a single style by its name. */
+function mixLabel(m: Readonly<Record<string, number>>): string {
+  const entries = Object.entries(m).filter(([, w]) => w > 0);
+  if (entries.length === 1) return entries[0]![0];
+  return formatStyleMix(Object.fromEntries(entries.map(([k, w]) => [k, Math.round(w * 100) / 100])));
+}
+
+function hudValues(): LiveStats & { backendText: string; model: string; size: string; mode: Mode; mix: string | undefined } {
+  return { ...live.stats(), backendText: backend, model: modelId ?? '-', size: `${size.width}x${size.height}`, mode, mix: mix && mixLabel(mix) };
 }
 
 setInterval(() => {
@@ -271,6 +373,7 @@ setInterval(() => {
     `dropped ${h.dropped}${h.resized ? `  resized ${h.resized}` : ''}`,
     `backend ${h.backendText}`,
     `scale   ${h.scale}${h.targetFps ? ` (smooth: ${h.targetFps} fps)` : ' (sharp)'}`,
+    ...(h.mix === undefined ? [] : [`mix     ${h.mix}`]),
   ].join('\n');
 }, 250);
 
@@ -325,7 +428,7 @@ if (TEST) {
   Object.assign(window, {
     __stylecast: {
       hud: () => ({ ...hudValues(), backend }),
-      state: () => ({ modelId, modelReady: live.styleInfo !== undefined, backend, shown: live.stats().shown, lastSeq, frameModel: lastModel ?? null, cameraMessage: messages.camera.kind ?? null, modelMessage: messages.model.kind ?? null, cameraText: ui.cameraMessage.textContent, modelText: ui.modelMessage.textContent, recoveries, downloads: [...downloads], crossOriginIsolated }),
+      state: () => ({ modelId, modelReady: live.styleInfo !== undefined, styles: [...styles], mix: mix ?? null, backend, shown: live.stats().shown, lastSeq, frameModel: lastModel ?? null, cameraMessage: messages.camera.kind ?? null, modelMessage: messages.model.kind ?? null, cameraText: ui.cameraMessage.textContent, modelText: ui.modelMessage.textContent, recoveries, downloads: [...downloads], crossOriginIsolated }),
       /** The last stylized frame, its input and what the canvas shows now (RGBA, base64). */
       frame: () => {
         const f = live.lastFrame();
@@ -342,6 +445,8 @@ if (TEST) {
             }
           : null;
       },
+      /** The library's info on the loaded model: a new object each time a session loads. */
+      styleInfo: () => live.styleInfo,
       /** Ends the camera track as an unplug would (stop() alone fires no 'ended'). */
       loseCamera: () => live.stream?.getVideoTracks()[0]?.dispatchEvent(new Event('ended')),
     },
