@@ -8,7 +8,8 @@
 # Resumable: rerun the same command; a finished run is skipped. It can share retrain.sh's work dir:
 # it writes only multi_rt.* there (retrain.sh's names are <student> and <student>_stable, the layout
 # install.sh reads), and takes candy_rt.onnx only once retrain.sh has finished it (candy_rt.done).
-# Usage: multistyle.sh <work-dir> [init-student.onnx]   (default: <work-dir>/candy_rt.onnx from retrain.sh)
+# Usage: [THREADS=n] [STEPS=n] multistyle.sh <work-dir> [init-student.onnx]   (default init: <work-dir>/candy_rt.onnx
+# from retrain.sh; THREADS defaults to 1, for two runs side by side on 2 cores; STEPS to 9000)
 set -euo pipefail
 work=$1
 init=${2:-$work/candy_rt.onnx}
@@ -22,7 +23,7 @@ S="${STYLECAST_MIRROR:?set STYLECAST_MIRROR}/images/styles"
 name=multi_rt
 STYLES="$S/01_candy.jpg,$S/05_mosaic.jpg,$S/08_udnie.jpg,$S/la_muse.jpg,$S/wave.jpg,$S/scream.jpg"
 RECIPE=(--distill-weight 0.1 --teacher-style-weight 1e-3 --teacher-content-weight 1e-3 --content-weight 1e-4 --tv-weight 0 --style-weight 3e-4)
-COMMON=(--content "$STYLECAST_MIRROR/photos/train" --size 128 --style-size 256 --batch 4 --seed 2 --threads 1
+COMMON=(--content "$STYLECAST_MIRROR/photos/train" --size 128 --style-size 256 --batch 4 --seed 2 --threads "${THREADS:-1}"
   --schedule cosine --checkpoint-every 60 --keep-checkpoint --overwrite --json)
 
 [ -f "$work/$name.done" ] && exit 0
@@ -30,6 +31,6 @@ mkdir -p "$work"
 resume=(); [ -f "$work/$name.onnx.ckpt" ] && resume=(--resume "$work/$name.onnx.ckpt")
 (cd "$repo" && node --import tsx src/cli/entry.ts train --init "$init" --style "$STYLES" \
   --teacher candy,mosaic,udnie_torch,la_muse,wave,scream --style-names candy,mosaic,udnie,la_muse,wave,scream \
-  "${RECIPE[@]}" --steps 9000 --lr 1e-3 "${COMMON[@]}" --chart "$work/${name}_loss.png" \
+  "${RECIPE[@]}" --steps "${STEPS:-9000}" --lr 1e-3 "${COMMON[@]}" --chart "$work/${name}_loss.png" \
   -o "$work/$name.onnx" "${resume[@]}" >> "$work/$name.jsonl" 2>> "$work/$name.err")
 touch "$work/$name.done"
