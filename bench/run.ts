@@ -9,6 +9,7 @@ const BENCHES: Readonly<Record<string, () => Promise<object>>> = Object.freeze({
   video: async () => (await import('./video.js')).benchVideo(),
   flicker: async () => (await import('./flicker.js')).benchFlicker(),
   browser: async () => (await import('./browser.js')).benchBrowser(),
+  backends: async () => (await import('./backends.js')).benchBackends(),
   compression: async () => (await import('./compression.js')).benchCompression(),
   stability: async () => (await import('./stability.js')).benchStability(),
   student: async () => (await import('./student.js')).benchStudent({ write: true, command: 'npm run bench -- student' }),

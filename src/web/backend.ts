@@ -1,7 +1,10 @@
 /**
- * Which onnxruntime-web backend to run on. `auto` takes WebGPU only on a real GPU: a software adapter
- * (SwiftShader, or any adapter the browser flags as a fallback) runs style networks about 1000x slower
- * than WASM, so it is left to an explicit `backend: 'webgpu'` request.
+ * Which onnxruntime-web backend to run on, as `npm run bench -- backends` measured them (bench/backends.ts,
+ * table in bench/results/backends.md). `auto` takes WebGPU only on a real GPU: a software adapter
+ * (SwiftShader, or any adapter the browser flags as a fallback) runs style networks about two orders of
+ * magnitude slower than WASM, so it is left to an explicit `backend: 'webgpu'` request. WebNN is not a
+ * choice: the Chromium measured (150, Linux) does not offer it (no `navigator.ml`; behind its flag, no
+ * context). WASM's thread count and proxy setting are src/web/ort.ts's.
  */
 import { BackendUnavailableError } from './errors.js';
 

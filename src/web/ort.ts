@@ -95,7 +95,8 @@ export function loadOrt(backend: Backend): Promise<OrtModule> {
         // WebGPU runs the network on the GPU. Its build stays on one CPU thread so that only the WASM
         // build ever starts WASM threads, which a worker bundled as one file must start itself (startWasmThread).
         ort.env.wasm.numThreads = backend === 'wasm' ? wasmThreads() : 1;
-        // Runs already happen off the page's main thread where it matters (the live loop's worker).
+        // Runs already happen off the page's main thread (our inference worker): onnxruntime's proxy
+        // worker would only add a hop (bench/backends.ts times both).
         ort.env.wasm.proxy = false;
         return ort;
       },

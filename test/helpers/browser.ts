@@ -28,6 +28,10 @@ export interface LaunchOptions {
   readonly autoAllow?: boolean;
   /** A software WebGPU adapter (SwiftShader) instead of no GPU at all: ~1000x slower than WASM, for correctness only. */
   readonly softwareWebGpu?: boolean;
+  /** WebGPU on whatever adapter the machine has (a real GPU where there is one); ignored with softwareWebGpu. */
+  readonly webGpu?: boolean;
+  /** Blink features to turn on (--enable-features), e.g. WebMachineLearningNeuralNetwork for WebNN. */
+  readonly features?: readonly string[];
 }
 
 /**
@@ -38,7 +42,8 @@ export function launchChromium(opts: LaunchOptions = {}): Promise<Browser> {
   const args = [
     '--headless',
     '--no-sandbox',
-    ...(opts.softwareWebGpu ? ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'] : ['--disable-gpu']),
+    ...(opts.softwareWebGpu ? ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'] : opts.webGpu ? ['--enable-unsafe-webgpu'] : ['--disable-gpu']),
+    ...(opts.features?.length ? [`--enable-features=${opts.features.join(',')}`] : []),
     '--disable-quic',
     '--no-first-run',
     '--disable-background-networking',

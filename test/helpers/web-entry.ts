@@ -17,16 +17,20 @@ export async function ensureBrowserEntry(): Promise<void> {
   if (await isBrowserEntryStale()) await buildBrowserEntry();
 }
 
-/** The minimal example page as installed in a project: node_modules/stylecast is this package. */
-export function serveExamplePage(opts: { isolate?: boolean } = {}): Promise<StaticServer> {
+/**
+ * The minimal example page as installed in a project: node_modules/stylecast is this package. `mounts`
+ * adds folders beside it (a benchmark's own files, served from the same origin).
+ */
+export function serveExamplePage(opts: { isolate?: boolean; mounts?: Readonly<Record<string, string>> } = {}): Promise<StaticServer> {
   return serveStatic(
     {
+      ...opts.mounts,
       '/': join(REPO_ROOT, 'examples/page/'),
       '/node_modules/stylecast-nst/': REPO_ROOT,
       '/node_modules/onnxruntime-web/': join(REPO_ROOT, 'node_modules/onnxruntime-web/'),
       '/photos/': join(REPO_ROOT, 'examples/'),
     },
-    opts,
+    { isolate: opts.isolate ?? false },
   );
 }
 
