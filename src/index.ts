@@ -48,6 +48,7 @@ export { createSession, type Session, type SessionOptions } from './runtime/ort.
 export { stylizeFiles, type FileEvent } from './runtime/files.js';
 export { verifyFixture } from './verify/index.js';
 export { stylizeVideo, type VideoOptions, type VideoResult, type VideoEvent, type ScaleReport } from './video/stylize.js';
+export { defaultVideoThreads, type VideoThreads } from './video/threads.js';
 export { measureFlicker, flickerOfFiles, type FlickerResult } from './video/flicker.js';
 export { runPipeline, checkFrame, type PipelineOptions, type PipelineStats, type PipelineEvent } from './runtime/pipeline.js';
 export { Fifo, type FifoPolicy, type FifoStats } from './runtime/fifo.js';

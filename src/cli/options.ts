@@ -37,3 +37,11 @@ export function targetFps(value: string): number {
     throw new InvalidArgumentError(`expected a positive number of frames per second, got '${value}'`);
   }
 }
+
+/** ffmpeg decoder/encoder threads: a whole number, or 'auto' (also 0) for ffmpeg's own choice. */
+export function ffmpegThreads(value: string): number {
+  const v = value.trim();
+  if (v === 'auto') return 0;
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`expected a number of threads or 'auto', got '${value}'`);
+  return Number(v);
+}

@@ -3,7 +3,7 @@ import { DEFAULT_MODEL } from '../io/registry.js';
 import { SingleBar } from 'cli-progress';
 import { stylizeVideo, type VideoEvent } from '../video/stylize.js';
 import type { StyleMix } from '../models/styles.js';
-import { positiveInt, size, STYLE_HELP, styleMix, targetFps } from './options.js';
+import { ffmpegThreads, positiveInt, size, STYLE_HELP, styleMix, targetFps } from './options.js';
 import { checkOutputs, overwriteOption } from './outputs.js';
 
 interface Flags {
@@ -19,6 +19,8 @@ interface Flags {
   shape?: 'resize' | 'reject';
   batch?: number;
   threads?: number;
+  decodeThreads?: number;
+  encodeThreads?: number;
   crf?: number;
   preset?: string;
   targetFps?: number;
@@ -55,7 +57,9 @@ export function register(program: Command): void {
     .option('--queue <n>', 'frames the input queue holds (defaults to 8)', positiveInt)
     .addOption(new Option('--shape <policy>', 'frames of the wrong size (defaults to resize)').choices(['resize', 'reject']))
     .option('--batch <n>', 'frames per network run (defaults to 1)', positiveInt)
-    .option('--threads <n>', 'onnxruntime intra-op threads (defaults to all cores)', positiveInt)
+    .option('--threads <n>', "onnxruntime intra-op threads (defaults to all cores on 2 cores or fewer, onnxruntime's choice above)", positiveInt)
+    .option('--decode-threads <n|auto>', "ffmpeg decoder threads, auto for ffmpeg's choice (defaults to 1 on 2 cores or fewer, auto above)", ffmpegThreads)
+    .option('--encode-threads <n|auto>', "ffmpeg encoder threads, auto for ffmpeg's choice (defaults to 1 on 2 cores or fewer, auto above)", ffmpegThreads)
     .option('--crf <n>', 'x264 quality, 0 = lossless (defaults to 18)', crf)
     .option('--preset <name>', 'x264 preset (defaults to veryfast)')
     .option('--target-fps <fps>', 'frame rate to hold on a live stream: stylize at a lower resolution (in steps, upsampled back) when the network cannot keep up (defaults to none: full resolution)', targetFps)
@@ -90,6 +94,8 @@ export function register(program: Command): void {
         ...(f.shape ? { shapePolicy: f.shape } : {}),
         ...(f.batch ? { batchSize: f.batch } : {}),
         ...(f.threads ? { threads: f.threads } : {}),
+        ...(f.decodeThreads !== undefined ? { decodeThreads: f.decodeThreads } : {}),
+        ...(f.encodeThreads !== undefined ? { encodeThreads: f.encodeThreads } : {}),
         ...(f.crf !== undefined ? { crf: f.crf } : {}),
         ...(f.preset ? { preset: f.preset } : {}),
         ...(f.targetFps !== undefined ? { targetFps: f.targetFps } : {}),

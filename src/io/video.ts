@@ -157,6 +157,20 @@ class FfmpegLog {
 
 const LOG = ['-hide_banner', '-nostats', '-loglevel', 'level+info', '-benchmark'];
 
+/**
+ * Checks a decoder's or encoder's thread count: a whole number, 0 for ffmpeg's own choice (about one
+ * thread per core). `what` names the option in the error.
+ */
+export function checkFfmpegThreads(n: number, what: string): number {
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${what} must be a whole number of threads, or 0 for ffmpeg's choice; got ${n}`);
+  return n;
+}
+
+/** `-threads n` where it was given; ffmpeg's choice (0) leaves the command line as it always was. */
+function threadArgs(n: number | undefined, what: string): string[] {
+  return n === undefined || checkFfmpegThreads(n, what) === 0 ? [] : ['-threads', String(n)];
+}
+
 function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve, reject) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
@@ -220,6 +234,8 @@ export interface DecodeOptions {
   readonly head?: Uint8Array;
   /** `stream` already ended while `head` was read: `head` is all there is. */
   readonly streamEnded?: boolean;
+  /** Decoder threads; 0 (the default) lets ffmpeg choose. */
+  readonly threads?: number;
 }
 
 export interface FrameDecoder extends AsyncIterable<RawImage> {
@@ -239,6 +255,8 @@ export function decodeVideo(input: string, opts: DecodeOptions = {}): FrameDecod
   if (!size) throw new Error('decodeVideo needs a size (probe the input first)');
   const fromStream = input === '-';
   const args = [
+    // Before -i: an input option, so it sets the decoder's threads.
+    ...threadArgs(opts.threads, 'decode threads'),
     ...(opts.format ? ['-f', opts.format] : []),
     '-i', fromStream ? 'pipe:0' : input,
     '-map', '0:v:0', '-fps_mode', 'passthrough',
@@ -336,6 +354,8 @@ export interface EncodeOptions {
   readonly preset?: string;
   /** Where '-' writes. Defaults to process.stdout. */
   readonly stdout?: Writable;
+  /** Encoder threads; 0 (the default) lets ffmpeg choose. Raw output runs no encoder. */
+  readonly threads?: number;
 }
 
 export interface EncodeStats {
@@ -440,6 +460,7 @@ function rawEncoder(output: string, o: EncodeOptions): FrameEncoder {
  */
 export function encodeVideo(output: string, o: EncodeOptions): FrameEncoder {
   const muxer = muxerFor(output, o.format);
+  const threads = threadArgs(o.threads, 'encode threads');
   if (muxer === 'rawvideo') return rawEncoder(output, o);
   const toStdout = output === '-';
   const tmp = toStdout ? '' : tempPath(output);
@@ -449,6 +470,8 @@ export function encodeVideo(output: string, o: EncodeOptions): FrameEncoder {
     ...(o.audioFrom !== undefined ? ['-vn', '-i', o.audioFrom] : o.audioStream ? ['-thread_queue_size', '4096', '-f', 'nut', '-i', 'pipe:3'] : []),
     '-map', '0:v:0', ...(audio ? ['-map', '1:a:0?', ...audioArgs(muxer, o.audioCodec), '-shortest'] : []),
     ...videoArgs(muxer, o),
+    // After the inputs: an output option, so it sets the encoders' threads.
+    ...threads,
     ...(muxer === 'mp4' || muxer === 'mov' ? ['-movflags', toStdout ? 'frag_keyframe+empty_moov' : '+faststart'] : []),
     '-f', muxer, '-y', toStdout ? 'pipe:1' : tmp,
   ];

@@ -4,7 +4,7 @@
  */
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { DEFAULT_MODEL } from '../io/registry.js';
-import { decodeVideo, encodeVideo, muxerFor, probeVideo, readRawFrames, type DecodeStats, type EncodeStats, type FrameEncoder, type VideoInfo } from '../io/video.js';
+import { checkFfmpegThreads, decodeVideo, encodeVideo, muxerFor, probeVideo, readRawFrames, type DecodeStats, type EncodeStats, type FrameEncoder, type VideoInfo } from '../io/video.js';
 import { loadModel } from '../models/load.js';
 import type { LoadedModel } from '../models/modelfile.js';
 import type { StyleMix } from '../models/styles.js';
@@ -15,6 +15,7 @@ import { runPipeline, type PipelineEvent, type PipelineStats, type ShapePolicy }
 import { checkStyleOption } from '../runtime/session-stylizer.js';
 import { ScaledStylizer } from '../runtime/scaled-stylizer.js';
 import { WorkerStylizer, type FrameStylizer, type StylizerTiming } from '../runtime/worker.js';
+import { defaultVideoThreads, type VideoThreads } from './threads.js';
 
 export interface VideoOptions {
   /** Registered model name, stylecast .onnx path, or a loaded model. Defaults to the real-time student DEFAULT_MODEL. */
@@ -40,8 +41,12 @@ export interface VideoOptions {
   readonly shapePolicy?: ShapePolicy;
   /** Frames per network run. Defaults to 1. */
   readonly batchSize?: number;
-  /** onnxruntime intra-op threads. Defaults to all cores. */
+  /** onnxruntime intra-op threads (0: onnxruntime's choice). Defaults to {@link defaultVideoThreads}' pick for this machine. */
   readonly threads?: number;
+  /** ffmpeg decoder threads (0: ffmpeg's choice). Defaults to {@link defaultVideoThreads}' pick for this machine. */
+  readonly decodeThreads?: number;
+  /** ffmpeg encoder threads (0: ffmpeg's choice). Defaults to {@link defaultVideoThreads}' pick for this machine. */
+  readonly encodeThreads?: number;
   /**
    * Frames per second to hold (live streams): frames are stylized at a lower resolution when the
    * network cannot keep up, in steps, and upsampled back to the output size (see ScaleController).
@@ -66,7 +71,9 @@ export interface ScaleReport {
   readonly targetFps?: number;
 }
 
-export type VideoEvent = { readonly type: 'start'; readonly source: VideoInfo; readonly width: number; readonly height: number; readonly model: string } | (PipelineEvent & ScaleReport);
+export type VideoEvent =
+  | { readonly type: 'start'; readonly source: VideoInfo; readonly width: number; readonly height: number; readonly model: string; readonly threads: VideoThreads }
+  | (PipelineEvent & ScaleReport);
 
 export interface VideoResult {
   readonly source: VideoInfo;
@@ -77,6 +84,8 @@ export interface VideoResult {
   readonly encode: EncodeStats;
   /** Copies and network time of the stylizer run for `model` (zeros when one was given). */
   readonly stylizer: StylizerTiming;
+  /** Threads each stage was given (unused where the stage did not run: a given stylizer, raw frames in or out). */
+  readonly threads: VideoThreads;
   /** With a target frame rate: the scale at the end, how often it changed, the last measured time per frame. */
   readonly adaptive?: ScaleState;
 }
@@ -122,6 +131,19 @@ async function* checked(frames: AsyncIterable<RawImage>, stats: DecodeStats, nam
   }
 }
 
+/** The options' threads over the machine's defaults; a bad count is a one-line error before anything starts. */
+function resolveThreads(opts: VideoOptions): VideoThreads {
+  const d = defaultVideoThreads();
+  if (opts.threads !== undefined && (!Number.isInteger(opts.threads) || opts.threads < 0)) {
+    throw new Error(`threads must be a whole number of onnxruntime threads, or 0 for its choice; got ${opts.threads}`);
+  }
+  return {
+    inference: opts.threads ?? d.inference,
+    decode: opts.decodeThreads === undefined ? d.decode : checkFfmpegThreads(opts.decodeThreads, 'decodeThreads'),
+    encode: opts.encodeThreads === undefined ? d.encode : checkFfmpegThreads(opts.encodeThreads, 'encodeThreads'),
+  };
+}
+
 /**
  * Stylize `input` (a video file, or '-' for stdin) into `output` (a file, or '-' for stdout), keeping
  * frame rate, frame count, duration and audio. A failed run leaves no partial output file.
@@ -133,6 +155,7 @@ async function* checked(frames: AsyncIterable<RawImage>, stats: DecodeStats, nam
 export async function stylizeVideo(input: string, output: string, opts: VideoOptions = {}): Promise<VideoResult> {
   const fromStdin = input === '-';
   if (opts.targetFps !== undefined) checkTargetFps(opts.targetFps);
+  const threads = resolveThreads(opts);
   const muxer = muxerFor(output, opts.format);
   const model = opts.stylizer ? undefined : typeof opts.model === 'object' ? opts.model : await loadModel(opts.model ?? DEFAULT_MODEL);
   // Before ffmpeg starts: a wrong style is a one-line error, not a half-run pipeline.
@@ -167,6 +190,7 @@ export async function stylizeVideo(input: string, output: string, opts: VideoOpt
       ...(opts.size && (opts.size.width !== source.width || opts.size.height !== source.height) ? { size: opts.size } : {}),
       ...(fromStdin ? { stream: stdin, head: head!.head, streamEnded: head!.ended } : {}),
       ...(side ? { audioTo: side } : {}),
+      threads: threads.decode,
     });
     decode = decoder.stats;
     abortDecode = () => decoder.abort();
@@ -175,7 +199,7 @@ export async function stylizeVideo(input: string, output: string, opts: VideoOpt
   }
   if (muxer === 'rawvideo') audio = {};
 
-  const own = model ? await WorkerStylizer.create(model, { ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.style === undefined ? {} : { style: opts.style }), batchSize: opts.batchSize ?? 1 }) : undefined;
+  const own = model ? await WorkerStylizer.create(model, { ...(threads.inference ? { threads: threads.inference } : {}), ...(opts.style === undefined ? {} : { style: opts.style }), batchSize: opts.batchSize ?? 1 }) : undefined;
   const network = own ?? opts.stylizer!;
   const stylizer = opts.targetFps !== undefined ? new ScaledStylizer(network, { targetFps: opts.targetFps, ...(model ? { stride: model.stride, minSide: model.minSide } : {}) }) : network;
   const onEvent = opts.onEvent;
@@ -193,8 +217,9 @@ export async function stylizeVideo(input: string, output: string, opts: VideoOpt
       ...(opts.crf !== undefined ? { crf: opts.crf } : {}),
       ...(opts.preset ? { preset: opts.preset } : {}),
       ...(opts.stdout ? { stdout: opts.stdout } : {}),
+      threads: threads.encode,
     });
-    opts.onEvent?.({ type: 'start', source, width, height, model: model?.info.name ?? 'custom' });
+    opts.onEvent?.({ type: 'start', source, width, height, model: model?.info.name ?? 'custom', threads });
     const pipeline = await runPipeline(frames, stylizer, encoder, {
       width,
       height,
@@ -216,6 +241,7 @@ export async function stylizeVideo(input: string, output: string, opts: VideoOpt
       decode,
       encode,
       stylizer: own?.timing ?? { copy: 0, run: 0, frames: 0 },
+      threads,
       ...(stylizer instanceof ScaledStylizer ? { adaptive: stylizer.state } : {}),
     };
   } catch (e) {

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { writeModelFile } from '../../src/models/modelfile.js';
 import { ladderFor } from '../../src/runtime/adaptive.js';
+import { ffmpegThreads } from '../../src/cli/options.js';
 import { runCli } from '../helpers/cli.js';
 import { tinyModel } from '../helpers/models.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -135,4 +136,44 @@ test('video: an existing output is refused unless --overwrite; the input never, 
   assert.equal(self.code, 1);
   assert.equal(self.stderr, `stylecast: ${clip} is the input ${clip}: write the output elsewhere\n`);
   assert.deepEqual(readFileSync(clip), before);
+});
+
+test('video: --decode-threads and --encode-threads reach ffmpeg (a count as -threads where it sets the decoder or encoder; auto adds none)', async () => {
+  // ffmpeg behind a script that keeps each command line, one argument a line, a file per process.
+  const wrapper = join(dir, 'ffmpeg-logged.sh');
+  writeFileSync(wrapper, `#!/bin/sh\nprintf '%s\\n' "$@" > "$ARGS_DIR/$$.args"\nexec ffmpeg "$@"\n`);
+  chmodSync(wrapper, 0o755);
+  const run = async (flags: string[]) => {
+    const logs = tempDir();
+    const r = await runCli(['video', clip, '-o', join(dir, 'threads.mkv'), '-m', model, '--threads', '1', '--json', '--overwrite', ...flags], { STYLECAST_FFMPEG: wrapper, ARGS_DIR: logs });
+    assert.equal(r.code, 0, r.stderr);
+    const calls = readdirSync(logs).map((f) => readFileSync(join(logs, f), 'utf8').split('\n').slice(0, -1)).filter((a) => a.length > 0);
+    const decoder = calls.find((a) => a[a.indexOf('-i') + 1] === clip)!;
+    const encoder = calls.find((a) => a[a.indexOf('-i') + 1] === 'pipe:0')!;
+    assert.ok(decoder && encoder, JSON.stringify(calls));
+    const start = JSON.parse(r.stdout.split('\n')[0]!) as { type: string; threads: unknown };
+    return { decoder, encoder, threads: start.threads };
+  };
+  const counted = await run(['--decode-threads', '1', '--encode-threads', '3']);
+  assert.deepEqual(counted.threads, { inference: 1, decode: 1, encode: 3 });
+  // An input option comes before its -i; an output option after every -i.
+  const d = counted.decoder.indexOf('-threads');
+  assert.ok(d >= 0 && d < counted.decoder.indexOf('-i') && counted.decoder[d + 1] === '1', counted.decoder.join(' '));
+  const e = counted.encoder.indexOf('-threads');
+  assert.ok(e > counted.encoder.lastIndexOf('-i') && counted.encoder[e + 1] === '3', counted.encoder.join(' '));
+  assert.equal(counted.encoder.lastIndexOf('-threads'), e);
+  const auto = await run(['--decode-threads', 'auto', '--encode-threads', '0']);
+  assert.deepEqual(auto.threads, { inference: 1, decode: 0, encode: 0 });
+  assert.ok(!auto.decoder.includes('-threads') && !auto.encoder.includes('-threads'), [...auto.decoder, '|', ...auto.encoder].join(' '));
+});
+
+test('video: --decode-threads and --encode-threads take a whole number or auto, anything else in one line', async () => {
+  assert.deepEqual(['0', '1', '12', 'auto', ' 2 '].map(ffmpegThreads), [0, 1, 12, 0, 2]);
+  for (const bad of ['-1', '1.5', 'many', '', '2x', 'AUTO']) assert.throws(() => ffmpegThreads(bad), { message: `expected a number of threads or 'auto', got '${bad}'` });
+  for (const [flag, bad] of [['--decode-threads', '1.5'], ['--encode-threads', '-1']] as const) {
+    const r = await runCli(['video', clip, '-o', join(dir, 'never.mp4'), '-m', model, `${flag}=${bad}`]);
+    assert.equal(r.code, 1, bad);
+    assert.match(r.stderr, new RegExp(`${flag} <n\\|auto>' argument '${bad.replace('.', '\\.')}' is invalid\\. expected a number of threads or 'auto', got '${bad.replace('.', '\\.')}'`));
+    assert.equal(r.stderr.trim().split('\n').filter((l) => !l.includes('--help for usage')).length, 1, r.stderr);
+  }
 });

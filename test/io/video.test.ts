@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
-import { decodeVideo, encodeVideo, muxerFor, probeVideo, readRawFrames } from '../../src/io/video.js';
+import { checkFfmpegThreads, decodeVideo, encodeVideo, muxerFor, probeVideo, readRawFrames } from '../../src/io/video.js';
 import { tempDir } from '../helpers/tmp.js';
 import { makeClip, probeCounted } from '../video/clips.js';
 
@@ -62,7 +62,6 @@ test('encode muxes the source audio and keeps frame count and duration; abort le
   const enc2 = encodeVideo(gone, { width: 64, height: 48, rate: [30, 1] });
   await enc2.write({ width: 64, height: 48, channels: 3, data: new Uint8Array(64 * 48 * 3) });
   await enc2.abort();
-  const { readdirSync } = await import('node:fs');
   assert.deepEqual(readdirSync(dir).filter((f) => f.includes('gone')), []);
 });
 
@@ -71,4 +70,32 @@ test('output format comes from the extension, Matroska for stdout', () => {
   assert.equal(muxerFor('-'), 'matroska');
   assert.equal(muxerFor('x.rgb'), 'rawvideo');
   assert.throws(() => muxerFor('a.xyz'), /cannot tell the video format of a\.xyz/);
+});
+
+test('one decoder thread decodes the same frames as ffmpeg\'s choice; one encoder thread writes every frame', async () => {
+  const decodeAll = async (threads: number) => {
+    const frames: Uint8Array[] = [];
+    for await (const f of decodeVideo(clip, { sourceSize: { width: 64, height: 48 }, threads })) frames.push(f.data as Uint8Array);
+    return frames;
+  };
+  const [one, auto] = [await decodeAll(1), await decodeAll(0)];
+  assert.equal(one.length, 30);
+  assert.ok(one.every((f, i) => Buffer.from(f).equals(auto[i]!)), 'H.264 decoding does not depend on the thread count');
+  const out = join(dir, 'one-thread.mkv');
+  const enc = encodeVideo(out, { width: 64, height: 48, rate: [30, 1], threads: 1 });
+  for (const f of one) await enc.write({ width: 64, height: 48, channels: 3, data: f });
+  await enc.finish();
+  assert.equal(probeCounted(out).frames, 30);
+});
+
+test('a thread count that is not a whole number >= 0 is a one-line error before ffmpeg starts, and leaves no file', () => {
+  for (const bad of [-1, 1.5, NaN, Infinity]) {
+    assert.throws(() => decodeVideo(clip, { sourceSize: { width: 64, height: 48 }, threads: bad }), { message: `decode threads must be a whole number of threads, or 0 for ffmpeg's choice; got ${bad}` });
+    for (const out of [join(dir, 'bad-threads.mp4'), join(dir, 'bad-threads.rgb')]) {
+      assert.throws(() => encodeVideo(out, { width: 64, height: 48, rate: [30, 1], threads: bad }), { message: `encode threads must be a whole number of threads, or 0 for ffmpeg's choice; got ${bad}` });
+    }
+  }
+  assert.deepEqual(readdirSync(dir).filter((f) => f.includes('bad-threads')), []);
+  assert.equal(checkFfmpegThreads(0, 'x'), 0);
+  assert.equal(checkFfmpegThreads(16, 'x'), 16);
 });

@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import type { FrameStylizer } from '../../src/runtime/worker.js';
 import { stylizeVideo, type VideoEvent } from '../../src/video/stylize.js';
+import { defaultVideoThreads, type VideoThreads } from '../../src/video/threads.js';
 import { tinyModel } from '../helpers/models.js';
 import { tempDir } from '../helpers/tmp.js';
 import { makeClip, probeCounted } from './clips.js';
@@ -78,4 +79,38 @@ test('a container on stdin keeps its audio', async () => {
 
 test('raw stdin without a size is refused', async () => {
   await assert.rejects(stylizeVideo('-', join(dir, 'x.mkv'), { stylizer: invert, rawInput: true, stdin: new PassThrough() }), /raw frames on stdin need --size WxH/);
+});
+
+test('on 2 cores or fewer the network gets every core and each ffmpeg one thread; above, each library chooses', () => {
+  assert.deepEqual(defaultVideoThreads(1), { inference: 1, decode: 1, encode: 1 });
+  assert.deepEqual(defaultVideoThreads(2), { inference: 2, decode: 1, encode: 1 });
+  assert.deepEqual(defaultVideoThreads(8), { inference: 0, decode: 0, encode: 0 });
+});
+
+test('thread options reach the result and the start event; left out, they are the machine\'s defaults', async () => {
+  const clip = makeClip(dir, 'threads.mkv', { width: 64, height: 48, seconds: 1 });
+  const run = async (opts: { threads?: number; decodeThreads?: number; encodeThreads?: number }) => {
+    let started: VideoThreads | undefined;
+    const r = await stylizeVideo(clip, join(dir, 'threads-out.mkv'), { stylizer: invert, ...opts, onEvent: (e) => (e.type === 'start' ? (started = e.threads) : undefined) });
+    assert.equal(r.encode.frames, 30);
+    assert.deepEqual(started, r.threads);
+    return r.threads;
+  };
+  assert.deepEqual(await run({ threads: 1, decodeThreads: 0, encodeThreads: 2 }), { inference: 1, decode: 0, encode: 2 });
+  assert.deepEqual(await run({}), defaultVideoThreads());
+});
+
+test('a bad thread count is a one-line error before anything starts, and leaves no output', async () => {
+  const outDir = tempDir();
+  const out = join(outDir, 'never.mp4');
+  // A missing input: had the options passed, the error would name the file instead.
+  const missing = join(dir, 'missing.mkv');
+  for (const [opts, message] of [
+    [{ decodeThreads: -1 }, "decodeThreads must be a whole number of threads, or 0 for ffmpeg's choice; got -1"],
+    [{ encodeThreads: 2.5 }, "encodeThreads must be a whole number of threads, or 0 for ffmpeg's choice; got 2.5"],
+    [{ threads: NaN }, 'threads must be a whole number of onnxruntime threads, or 0 for its choice; got NaN'],
+  ] as const) {
+    await assert.rejects(stylizeVideo(missing, out, { stylizer: invert, ...opts }), { message });
+  }
+  assert.deepEqual(readdirSync(outDir), []);
 });
