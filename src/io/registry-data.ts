@@ -803,10 +803,10 @@ export const FILE_HASHES: Readonly<Record<string, Record<string, string>>> = {
     "mosaic_rt.onnx": "c9c5b459a6fec8f4a421e8150b670ea568024eae067ef10ce4cca8eebf752f86",
     "mosaic_rt_stable.onnx": "15dc913f6d23b69bf360e6ecb5366e053a031dc4f819ea24e885e20f78d6c8cc",
     "scream_rt.onnx": "cf18173f1e240d5dbc8bb352ec6352fc962bd92a59ce3bd87180f8e61ffb08e9",
-    "scream_rt_stable.onnx": "e55afc846b15c5584cf2431e969431323fbc1203492343337fcd4e141df0919a",
+    "scream_rt_stable.onnx": "1489ff14b0cddbad782c745fdce67a8028d05b2bce8bbb029c6d3c6bc53dc176",
     "udnie_rt.onnx": "92c062741a3f1d7bbba265a8f9a01a1de91a55da528c40de769b949b0a3f1aba",
     "udnie_rt_stable.onnx": "5b5a4c727bfd8a3254f18f6853cee512bbad2729db7a789d6c5cd72767791934",
     "wave_rt.onnx": "88217befbb7dce9397b52044546dbe63cf3c3bebcc059f9eb3cb6b607b9fa5c3",
-    "wave_rt_stable.onnx": "bf7b932b49315bcd91661f20438d4e33ec52297ceabe3b146abe6cdb9845e6c5"
+    "wave_rt_stable.onnx": "12a86adfcbdb68bf26cbcd8f0974815deda25673c0bb41a2437b5460f18ec6fc"
   }
 };

@@ -34,8 +34,12 @@ test('training from the same seed gives the recorded losses for 20 steps', async
       assert.deepEqual(Object.keys(got[run]![step]!).sort(), Object.keys(losses).sort(), `${run} step ${step + 1}: terms`);
       for (const [term, v] of Object.entries(losses)) {
         const g = got[run]![step]![term]!;
-        // Float32 sums may be reordered by a rebuilt graph; anything beyond rounding is a change.
-        assert.ok(Math.abs(g - v) <= 1e-4 * Math.abs(v) + 1e-6, `${run} step ${step + 1} ${term}: ${g} vs recorded ${v}`);
+        // Float32 sums may be reordered by a rebuilt graph; anything beyond rounding is a change. Training
+        // amplifies rounding: on another CPU (AVX2 vs AVX-512 kernels) the plain run drifts 3e-3 by step 20
+        // while the first 8 steps stay within 4e-7. A changed loss shows at step 1, a changed gradient at
+        // step 2, so the first steps are held to rounding and the later ones only to the drift.
+        const tol = step < 8 ? 1e-4 : 1e-2;
+        assert.ok(Math.abs(g - v) <= tol * Math.abs(v) + 1e-6, `${run} step ${step + 1} ${term}: ${g} vs recorded ${v}`);
       }
     });
   }
