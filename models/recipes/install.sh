@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Ship finished runs of retrain.sh: each <name>.onnx from the work dir replaces models/<name>.onnx, its
 # event log goes to models/logs/ (every 10th step kept, as the other logs), its loss chart to docs/, and
-# the registry's hashes are regenerated. Usage: install.sh <work-dir> <name>...
+# the registry's hashes are regenerated and the models' golden outputs (test/refactor/golden.test.ts)
+# re-recorded. Usage: install.sh <work-dir> <name>...
 set -euo pipefail
 work=$1; shift
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -12,7 +13,8 @@ for n in "$@"; do
     const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean);
     const keep = lines.filter((l) => { const e = JSON.parse(l); return e.type !== "step" || e.step % 10 === 0 || e.step === e.steps; });
     require("fs").writeFileSync(process.argv[2], keep.join("\n") + "\n");' "$work/$n.jsonl" "$repo/models/logs/$n.jsonl"
-  case $n in *_stable) charts=stability ;; *) charts=compression ;; esac
+  case $n in *_stable) charts=stability ;; multi_*) charts=multi-style ;; *) charts=compression ;; esac
+  mkdir -p "$repo/docs/$charts"
   cp "$work/${n}_loss.png" "$repo/docs/$charts/${n}_loss.png"
 done
-(cd "$repo" && npx tsx scripts/gen-registry.ts "${STYLECAST_MIRROR:?set STYLECAST_MIRROR}")
+(cd "$repo" && npx tsx scripts/gen-registry.ts "${STYLECAST_MIRROR:?set STYLECAST_MIRROR}" && node --import tsx test/refactor/record.ts "$@" > /dev/null)
