@@ -61,6 +61,12 @@ export interface LiveStats {
   readonly scale: number;
   /** The frame rate being held, if any. */
   readonly targetFps: number | undefined;
+  /**
+   * Main-thread milliseconds per shown frame (moving average): reading camera frames (dropped ones
+   * included), handing them to the worker, drawing the result and the 'frame' listeners. What the loop
+   * takes from the page; the network runs in the worker.
+   */
+  readonly mainThreadMs: number;
 }
 
 /**
@@ -148,6 +154,9 @@ export class LiveStylizer extends EventTarget {
   /** Time from handing a frame to the worker to its result, as the page sees it, and between camera frames. */
   private readonly cycleMs = new Ema();
   private readonly frameGapMs = new Ema();
+  /** Main-thread work since the last shown frame, and its average per shown frame. */
+  private mainPendingMs = 0;
+  private readonly mainMs = new Ema();
   private sentAt = 0;
   private lastCameraFrame = 0;
   private counts = { shown: 0, rejected: 0, resized: 0, stale: 0, skipped: 0 };
@@ -362,6 +371,7 @@ export class LiveStylizer extends EventTarget {
       sessions: this.sessions,
       scale: this.scaler?.scale ?? 1,
       targetFps: this.scaler?.targetFps,
+      mainThreadMs: this.mainMs.value,
     };
   }
 
@@ -418,6 +428,7 @@ export class LiveStylizer extends EventTarget {
       case 'result': {
         this.busy = false;
         const now = performance.now();
+        const shown = msg.id === this.styleId;
         const scale = this.sentScale;
         if (msg.id === this.styleId) {
           this.cycleMs.add(now - this.sentAt);
@@ -427,8 +438,9 @@ export class LiveStylizer extends EventTarget {
         // The next frame goes first, so the worker is not idle while this one is drawn.
         this.pump();
         // Finished by the previous style just before a switch: not worth showing.
-        if (msg.id !== this.styleId) this.counts.stale++;
+        if (!shown) this.counts.stale++;
         else this.present(msg, scale);
+        this.mainWork(now, shown);
         return;
       }
     }
@@ -487,6 +499,15 @@ export class LiveStylizer extends EventTarget {
     this.captureRate.tick(now);
     if (this.needless(now)) this.counts.skipped++;
     else this.grab(video);
+    this.mainWork(now, false);
+  }
+
+  /** Count main-thread work that began at `start`; a shown frame closes its share. */
+  private mainWork(start: number, shown: boolean): void {
+    this.mainPendingMs += performance.now() - start;
+    if (!shown) return;
+    this.mainMs.add(this.mainPendingMs);
+    this.mainPendingMs = 0;
   }
 
   /**

@@ -369,6 +369,7 @@ setInterval(() => {
   ui.hud.textContent = [
     `capture ${h.captureFps.toFixed(1)} fps`,
     `infer   ${h.inferenceMs.toFixed(1)} ms`,
+    `main    ${h.mainThreadMs.toFixed(1)} ms/frame`,
     `shown   ${h.shownFps.toFixed(1)} fps`,
     `dropped ${h.dropped}${h.resized ? `  resized ${h.resized}` : ''}`,
     `backend ${h.backendText}`,
