@@ -14,6 +14,10 @@ const BENCHES: Readonly<Record<string, () => Promise<object>>> = Object.freeze({
   stability: async () => (await import('./stability.js')).benchStability(),
   student: async () => (await import('./student.js')).benchStudent({ write: true, command: 'npm run bench -- student' }),
   scale: async () => (await import('./scale.js')).benchScale([]),
+  multistyle: async () => {
+    const m = await import('./multistyle.js');
+    return m.benchMultiStyle({ model: m.DEFAULT_MODEL, speed: true, command: 'npm run bench -- multistyle' });
+  },
 });
 
 const wanted = process.argv.slice(2);

@@ -11,8 +11,8 @@ import { countCost, STYLE_INPUT } from '../models/transformer.js';
 import type { VggWeights } from '../models/vgg.js';
 import { formatMachine, machineInfo, type MachineInfo } from '../perf/machine.js';
 import { measureMatmulPeak, type PeakOptions } from '../perf/peak.js';
-import { summarize, type Summary } from '../perf/stats.js';
-import { timeSession } from '../perf/time.js';
+import type { Summary } from '../perf/stats.js';
+import { timeInTurn } from '../perf/time.js';
 import { imagesToTensor, type RawImage } from '../io/pixels.js';
 import { createSession, type Session } from '../runtime/ort.js';
 import { Stylizer } from '../runtime/stylizer.js';
@@ -177,27 +177,6 @@ async function photoList(dir: string, limit: number | undefined): Promise<string
   return limit ? files.slice(0, limit) : files;
 }
 
-/**
- * Time every session at batch 1, the models in turn (the order rotating every round), so that load
- * changes on the machine hit all models alike and their ratio stays meaningful. Each timed run follows
- * an untimed run of the same session, as a frame follows a frame in video: a run straight after
- * another model's is cold (its weights and arenas evicted from cache, its threads parked), which cost a
- * width-8 student 35-70% at 640x480 and a teacher under 10%, so cold runs would misstate their ratio.
- */
-async function timeAlternating(entries: readonly Entry[], inputs: readonly Tensor[], trials: number, warmup: number, onTrial: (t: number) => void): Promise<Summary[]> {
-  for (let i = 0; i < entries.length; i++) await timeSession(entries[i]!.network, { input: inputs[i]!, ...entries[i]!.extra }, { warmup, trials: 1 });
-  const samples = entries.map((): number[] => []);
-  for (let t = 0; t < trials; t++) {
-    for (let j = 0; j < entries.length; j++) {
-      const i = (j + t) % entries.length;
-      const { samples: s } = await timeSession(entries[i]!.network, { input: inputs[i]!, ...entries[i]!.extra }, { warmup: 1, trials: 1 });
-      samples[i]!.push(...s);
-    }
-    onTrial(t);
-  }
-  return samples.map(summarize);
-}
-
 const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 
 /**
@@ -246,7 +225,9 @@ export async function evaluate(o: EvalOptions, onEvent: (e: EvalEvent) => void =
     const peakOpts = o.peak === false ? undefined : { ...o.peak, threads: r.threads };
     onEvent({ type: 'peak', when: 'before' });
     const before = peakOpts ? await measureMatmulPeak(peakOpts) : undefined;
-    const times = await timeAlternating(entries, timingInputs, r.trials, r.warmup, (trial) => onEvent({ type: 'trial', trial, trials: r.trials }));
+    // The network alone on its padded float input, the models and the reference in turn (see timeInTurn).
+    const runs = entries.map((e, i) => ({ session: e.network, feeds: { input: timingInputs[i]!, ...e.extra } }));
+    const times = (await timeInTurn(runs, { trials: r.trials, warmup: r.warmup, onTrial: (trial) => onEvent({ type: 'trial', trial, trials: r.trials }) })).map((t) => t.summary);
     onEvent({ type: 'peak', when: 'after' });
     const after = peakOpts ? await measureMatmulPeak(peakOpts) : undefined;
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { f32 } from '../../src/graph/tensor.js';
 import { formatMachine, machineInfo } from '../../src/perf/machine.js';
 import { matmulModel, measureMatmulPeak } from '../../src/perf/peak.js';
-import { timeSession } from '../../src/perf/time.js';
+import { timeInTurn, timeSession } from '../../src/perf/time.js';
 import { createSession } from '../../src/runtime/ort.js';
 
 test('timeSession runs warm-up runs untimed, then one sample per trial', async () => {
@@ -16,6 +16,18 @@ test('timeSession runs warm-up runs untimed, then one sample per trial', async (
   assert.deepEqual(seen, [0, 1, 2, 3, 4]);
   assert.equal(t.summary.n, 5);
   await assert.rejects(timeSession(fake, {}, { trials: 0 }), /trials must be a positive integer/);
+});
+
+test('timeInTurn warms each session, then times one run of each per round right after an untimed one, rotating the order', async () => {
+  const calls: string[] = [];
+  const fake = (name: string) => ({ run: async () => (calls.push(name), {}) });
+  const rounds: number[] = [];
+  const t = await timeInTurn([{ session: fake('a'), feeds: {} }, { session: fake('b'), feeds: {} }], { trials: 2, warmup: 1, onTrial: (i) => rounds.push(i) });
+  // Warm-up (1 untimed + 1 timed, discarded) of a then b; round 0: a, b; round 1: b, a (each an untimed then a timed run).
+  assert.deepEqual(calls, ['a', 'a', 'b', 'b', 'a', 'a', 'b', 'b', 'b', 'b', 'a', 'a']);
+  assert.deepEqual(rounds, [0, 1]);
+  assert.deepEqual(t.map((x) => x.samples.length), [2, 2]);
+  await assert.rejects(timeInTurn([], { trials: 0 }), /trials must be a positive integer/);
 });
 
 test('the MatMul peak graph computes a matrix product', async () => {
