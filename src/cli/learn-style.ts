@@ -1,4 +1,5 @@
 import { type Command } from 'commander';
+import { DEFAULT_MULTI_MODEL } from '../io/registry.js';
 import { LEARN_STYLE_DEFAULTS, learnStyle } from '../train/learn-style.js';
 import { positiveInt } from './options.js';
 import { checkOutputs, overwriteOption } from './outputs.js';
@@ -6,7 +7,7 @@ import { number, reporter } from './training.js';
 
 interface Flags {
   output: string;
-  base?: string;
+  base: string;
   name?: string;
   minutes: number;
   content?: string;
@@ -30,7 +31,7 @@ export function register(program: Command): void {
     .description("learn a new style from a painting in minutes: only the style's norm scales and shifts of a multi-style network are trained (the shared weights stay), and the network is written with the style added")
     .argument('<painting>', 'the painting (JPEG/PNG/WebP...; photos of art, textures, line drawings; transparency counts as white paper)')
     .requiredOption('-o, --output <model.onnx>', 'the multi-style network with the new style added')
-    .option('--base <name|model.onnx>', 'the multi-style network to add the style to (required until a built-in one ships)')
+    .option('--base <name|model.onnx>', `the multi-style network to add the style to (defaults to the built-in ${DEFAULT_MULTI_MODEL})`, DEFAULT_MULTI_MODEL)
     .option('--name <name>', 'the new style\'s name (defaults to the painting\'s file name)')
     .option('--minutes <n>', `training time, resumed runs included (defaults to ${LEARN_STYLE_DEFAULTS.minutes})`, number, LEARN_STYLE_DEFAULTS.minutes)
     .option('--content <dir>', 'training photos (defaults to $STYLECAST_MIRROR/photos/train)')
@@ -46,7 +47,6 @@ export function register(program: Command): void {
     .option('--preview <file.png>', `preview sheet, replaced every ${LEARN_STYLE_DEFAULTS.previewEvery} steps (defaults to <output>.preview.png)`)
     .option('--json', 'print progress events as JSON lines on stdout');
   overwriteOption(cmd).action(async (painting: string, f: Flags) => {
-    if (!f.base) throw new Error('learn-style needs --base <multi-style model.onnx> (there is no built-in multi-style network yet)');
     const preview = f.preview ?? `${f.output}.preview.png`;
     // The preview is replaced during the run, so only the model counts as an existing output.
     await checkOutputs([f.output], { inputs: [painting, f.base], ...(f.overwrite ? { overwrite: true } : {}) });

@@ -802,6 +802,7 @@ export const FILE_HASHES: Readonly<Record<string, Record<string, string>>> = {
     "la_muse_rt_stable.onnx": "f30f81594d8171c52166a226d52fbe13a1c12d017f37ac755506f21e9d776e66",
     "mosaic_rt.onnx": "c9c5b459a6fec8f4a421e8150b670ea568024eae067ef10ce4cca8eebf752f86",
     "mosaic_rt_stable.onnx": "15dc913f6d23b69bf360e6ecb5366e053a031dc4f819ea24e885e20f78d6c8cc",
+    "multi_rt.onnx": "7800f0069e8cad349e7e7e9291772262b422a96d0ac3bce1608b8840182325ad",
     "scream_rt.onnx": "cf18173f1e240d5dbc8bb352ec6352fc962bd92a59ce3bd87180f8e61ffb08e9",
     "scream_rt_stable.onnx": "1489ff14b0cddbad782c745fdce67a8028d05b2bce8bbb029c6d3c6bc53dc176",
     "udnie_rt.onnx": "92c062741a3f1d7bbba265a8f9a01a1de91a55da528c40de769b949b0a3f1aba",

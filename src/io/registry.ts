@@ -77,22 +77,40 @@ const torch = (name: string, style: string, title: string, image?: ReturnType<ty
   entry({ ...image, name, kind: 'teacher', format: 'torch-manifest', title, path: `teachers/pytorch-examples/${style}`, source: TORCH_SOURCE, license: 'BSD-3-Clause', url: null, speed: 'full' });
 
 /**
- * A student compressed by this project from a registered teacher and shipped in models/ as
- * `<name>.onnx` (how each was made: models/README.md). It keeps its teacher's licence.
+ * A student compressed by this project from a registered teacher (or, multi-style, from one teacher
+ * per style) and shipped in models/ as `<name>.onnx` (how each was made: models/README.md). It keeps
+ * its teachers' licences.
  */
-const student = ({ name, teacher, speed, base }: StudentSpec) => {
+const student = (spec: StudentSpec) => {
+  const { name, speed } = spec;
   const file = `${name}.onnx`;
   const sha = FILE_HASHES['models']?.[file];
   if (!sha) throw new Error(`registry: no hash for models/${file}; run scripts/gen-registry.ts`);
-  const t = REGISTRY_TEACHERS.find((e) => e.name === teacher);
-  if (!t) throw new Error(`registry: student ${name} names an unknown teacher ${teacher}`);
+  const teacherOf = (teacher: string) => {
+    const t = REGISTRY_TEACHERS.find((e) => e.name === teacher);
+    if (!t) throw new Error(`registry: student ${name} names an unknown teacher ${teacher}`);
+    return t;
+  };
+  const common = { name, kind: 'student' as const, format: 'stylecast-model' as const, path: 'models', bundled: true, url: null, files: Object.freeze({ [file]: sha }), speed };
+  if ('styles' in spec) {
+    const teachers = spec.styles.map((s) => teacherOf(s.teacher));
+    return Object.freeze<AssetEntry>({
+      ...common,
+      title: `${spec.styles.length} styles in one network (${spec.styles.map((s) => s.name).join(', ')}), ${speed} student`,
+      source: `distilled from ${spec.styles.map((s) => s.teacher).join(', ')} by stylecast train (models/README.md)`,
+      license: [...new Set(teachers.map((t) => t.license))].sort().join(' AND '),
+      styles: Object.freeze(spec.styles.map((s) => Object.freeze({ ...s }))),
+    });
+  }
+  const { teacher, base } = spec;
+  const t = teacherOf(teacher);
   return Object.freeze<AssetEntry>({
-    name, kind: 'student', format: 'stylecast-model', title: `${t.title}, ${speed} student${base ? ', stable on video' : ''}`, path: 'models', bundled: true,
+    ...common,
+    title: `${t.title}, ${speed} student${base ? ', stable on video' : ''}`,
     source: base
       ? `fine-tuned from ${base} with the stability term by stylecast train (models/README.md)`
       : `compressed from ${teacher} by stylecast compress (models/README.md)`,
-    license: t.license, url: null,
-    files: Object.freeze({ [file]: sha }), teacher, speed, ...(base ? { stable: true as const, base } : {}),
+    license: t.license, teacher, ...(base ? { stable: true as const, base } : {}),
   });
 };
 
@@ -116,6 +134,9 @@ const REGISTRY_TEACHERS: readonly AssetEntry[] = Object.freeze([
 
 /** The style model `stylize`, `video` and the web app use when none is named: a real-time student. */
 export const DEFAULT_MODEL = 'candy_rt';
+
+/** The multi-style network `learn-style` adds a style to when no --base is named. */
+export const DEFAULT_MULTI_MODEL = 'multi_rt';
 
 /** Every named asset: teachers, the students shipped in the package, the loss network. */
 export const REGISTRY: readonly AssetEntry[] = Object.freeze([

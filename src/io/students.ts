@@ -16,13 +16,37 @@ export const STUDENTS = Object.freeze([
   { name: 'udnie_rt_stable', teacher: 'udnie_torch', speed: 'real-time', base: 'udnie_rt' },
   { name: 'wave_rt_stable', teacher: 'wave', speed: 'real-time', base: 'wave_rt' },
   { name: 'scream_rt_stable', teacher: 'scream', speed: 'real-time', base: 'scream_rt' },
+  // One network for the six styles (conditional instance norm): the style is a graph input (issue 18).
+  {
+    name: 'multi_rt',
+    speed: 'real-time',
+    styles: [
+      { name: 'candy', teacher: 'candy' },
+      { name: 'mosaic', teacher: 'mosaic' },
+      { name: 'udnie', teacher: 'udnie_torch' },
+      { name: 'la_muse', teacher: 'la_muse' },
+      { name: 'wave', teacher: 'wave' },
+      { name: 'scream', teacher: 'scream' },
+    ],
+  },
 ] as const satisfies readonly StudentSpec[]);
 
-export interface StudentSpec {
+/** A single-style student names its teacher; a multi-style one names each style's teacher instead. */
+export type StudentSpec = SingleStudentSpec | MultiStudentSpec;
+
+interface StudentCommon {
   readonly name: string;
-  readonly teacher: string;
   readonly speed: 'real-time' | 'balanced';
+}
+
+export interface SingleStudentSpec extends StudentCommon {
+  readonly teacher: string;
   readonly base?: string;
+}
+
+export interface MultiStudentSpec extends StudentCommon {
+  /** In the network's row order: what `--style` takes, and the teacher each was distilled from. */
+  readonly styles: readonly { readonly name: string; readonly teacher: string }[];
 }
 
 export type StudentName = (typeof STUDENTS)[number]['name'];

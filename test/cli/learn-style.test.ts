@@ -100,9 +100,9 @@ test('learn-style killed with -9 then rerun resumes from its checkpoint and writ
   assert.equal(s.code, 0, s.stderr);
 });
 
-test('learn-style errors: no --base, --minutes 0, an existing output, a checkpoint of another painting', async () => {
+test('learn-style errors: a single-style --base, --minutes 0, an existing output, a checkpoint of another painting', async () => {
   const cases: [string[], RegExp][] = [
-    [['learn-style', second, '-o', join(dir, 'n.onnx'), ...small], /^stylecast: learn-style needs --base <multi-style model\.onnx>/],
+    [['learn-style', second, '-o', join(dir, 'n.onnx'), '--base', 'candy_rt', ...small], /^stylecast: --base candy_rt is a single-style network: learn-style adds a style row to a multi-style one\n$/],
     [learnArgs(join(dir, 'n.onnx'), '0'), /^stylecast: --minutes must be a number > 0 \(the training time\), got 0\n$/],
     [learnArgs(multi, '1'), /^stylecast: .*multi\.onnx is the input .*multi\.onnx: write the output elsewhere\n$/],
     [learnArgs(join(dir, 'grown.onnx'), '1'), /grown\.onnx exists; pass --overwrite to replace it/],
