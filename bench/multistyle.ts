@@ -202,7 +202,7 @@ export function blendVerdict(pixels: BlendRow['pixels'], styleA: Between, styleB
 export const overlaps = (x: MedianInterval, y: MedianInterval): boolean => x.low <= y.high && y.low <= x.high;
 
 /** The shipped per-frame student distilled from `teacher`, if any. */
-const studentOf = (teacher: string): string | undefined => STUDENTS.find((s) => s.teacher === teacher && !('base' in s))?.name;
+const studentOf = (teacher: string): string | undefined => STUDENTS.find((s) => 'teacher' in s && s.teacher === teacher && !('base' in s))?.name;
 
 const meanAbs = (x: Float32Array, y: Float32Array): number => {
   let s = 0;

@@ -59,7 +59,7 @@ export function register(program: Command): void {
     .option('--batch <n>', 'frames per network run (defaults to 1)', positiveInt)
     .option('--threads <n>', "onnxruntime intra-op threads (defaults to all cores on 2 cores or fewer, onnxruntime's choice above)", positiveInt)
     .option('--decode-threads <n|auto>', "ffmpeg decoder threads, auto for ffmpeg's choice (defaults to 1 on 2 cores or fewer, auto above)", ffmpegThreads)
-    .option('--encode-threads <n|auto>', "ffmpeg encoder threads, auto for ffmpeg's choice (defaults to 1 on 2 cores or fewer, auto above)", ffmpegThreads)
+    .option('--encode-threads <n|auto>', "ffmpeg encoder threads, auto for ffmpeg's choice (defaults to auto: it measured faster than 1 thread)", ffmpegThreads)
     .option('--crf <n>', 'x264 quality, 0 = lossless (defaults to 18)', crf)
     .option('--preset <name>', 'x264 preset (defaults to veryfast)')
     .option('--target-fps <fps>', 'frame rate to hold on a live stream: stylize at a lower resolution (in steps, upsampled back) when the network cannot keep up (defaults to none: full resolution)', targetFps)

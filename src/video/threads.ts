@@ -18,15 +18,14 @@ export interface VideoThreads {
 /**
  * The default threads on a machine with `cores` logical cores.
  *
- * On 2 cores or fewer the network is the slow stage by far (about 75 ms a frame for the default
- * student at 640x480, against about 4 ms of decoding and 12 ms of x264 veryfast encoding): it gets
- * every core, and each ffmpeg runs one thread, which keeps up alone. ffmpeg's own choice would start
- * about 3 decoder and 3 encoder threads there to preempt the network's, and an intra-op step waits
- * for its slowest thread. bench/video.ts checks this against every other combination on a quiet
- * machine; change the rule if it loses there. Above 2 cores onnxruntime and ffmpeg keep their own
- * choices (not measured).
+ * On 2 cores or fewer the network is the slow stage by far (about 80 ms a frame for the default
+ * student at 640x480, against about 2 ms of decoding and 15 ms of x264 veryfast encoding): it gets
+ * every core (one thread lost 9-15% in two bench runs). The decoder runs one thread, which keeps up
+ * alone; the encoder keeps ffmpeg's own choice. Two runs disagreed on the encoder (auto +11%, then
+ * 1 thread +6%), within the machine's noise (bench/results/video.md). Above 2 cores
+ * onnxruntime and ffmpeg keep their own choices (not measured).
  */
 export function defaultVideoThreads(cores: number = availableParallelism()): VideoThreads {
-  if (cores <= 2) return { inference: Math.max(1, cores), decode: 1, encode: 1 };
+  if (cores <= 2) return { inference: Math.max(1, cores), decode: 1, encode: 0 };
   return { inference: 0, decode: 0, encode: 0 };
 }

@@ -81,9 +81,9 @@ test('raw stdin without a size is refused', async () => {
   await assert.rejects(stylizeVideo('-', join(dir, 'x.mkv'), { stylizer: invert, rawInput: true, stdin: new PassThrough() }), /raw frames on stdin need --size WxH/);
 });
 
-test('on 2 cores or fewer the network gets every core and each ffmpeg one thread; above, each library chooses', () => {
-  assert.deepEqual(defaultVideoThreads(1), { inference: 1, decode: 1, encode: 1 });
-  assert.deepEqual(defaultVideoThreads(2), { inference: 2, decode: 1, encode: 1 });
+test('on 2 cores or fewer the network gets every core and the decoder one thread (the encoder its own choice); above, each library chooses', () => {
+  assert.deepEqual(defaultVideoThreads(1), { inference: 1, decode: 1, encode: 0 });
+  assert.deepEqual(defaultVideoThreads(2), { inference: 2, decode: 1, encode: 0 });
   assert.deepEqual(defaultVideoThreads(8), { inference: 0, decode: 0, encode: 0 });
 });
 
