@@ -96,7 +96,7 @@ const student = (spec: StudentSpec) => {
     const teachers = spec.styles.map((s) => teacherOf(s.teacher));
     return Object.freeze<AssetEntry>({
       ...common,
-      title: `${spec.styles.length} styles in one network (${spec.styles.map((s) => s.name).join(', ')}), ${speed} student`,
+      title: `${spec.styles.length} styles in one network, ${speed} student`, // the catalog lists the styles
       source: `distilled from ${spec.styles.map((s) => s.teacher).join(', ')} by stylecast train (models/README.md)`,
       license: [...new Set(teachers.map((t) => t.license))].sort().join(' AND '),
       styles: Object.freeze(spec.styles.map((s) => Object.freeze({ ...s }))),
