@@ -20,9 +20,9 @@ export interface VideoThreads {
  *
  * On 2 cores or fewer the network is the slow stage by far (about 80 ms a frame for the default
  * student at 640x480, against about 2 ms of decoding and 15 ms of x264 veryfast encoding): it gets
- * every core (one thread lost 9-15% in two bench runs). The decoder runs one thread, which keeps up
- * alone; the encoder keeps ffmpeg's own choice. Two runs disagreed on the encoder (auto +11%, then
- * 1 thread +6%), within the machine's noise (bench/results/video.md). Above 2 cores
+ * every core (one thread lost 8-15% in three bench runs). The decoder runs one thread, which keeps
+ * up alone; the encoder keeps ffmpeg's own choice. The ffmpeg thread counts changed sides in every
+ * run, within the machine's noise (bench/results/video.md). Above 2 cores
  * onnxruntime and ffmpeg keep their own choices (not measured).
  */
 export function defaultVideoThreads(cores: number = availableParallelism()): VideoThreads {
