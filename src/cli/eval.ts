@@ -17,12 +17,20 @@ interface Flags {
   styleSize: number;
   limit?: number;
   peakRuns: number;
+  renderScale?: number[];
 }
 
 const nonNegativeInt = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got '${value}'`);
   return n;
+};
+
+/** One render scale in (0, 1]; repeated values collect into a list. */
+const renderScale = (value: string, previous: number[] | undefined): number[] => {
+  const n = Number(value);
+  if (!(n > 0 && n <= 1)) throw new InvalidArgumentError(`expected a scale in (0, 1], got '${value}'`);
+  return [...(previous ?? []), n];
 };
 
 /** Progress on stderr: a bar over photos then timed runs on a terminal, one line per stage in logs. */
@@ -81,6 +89,7 @@ export function register(program: Command): void {
     .option('--style-mix <name|mix>', "the style or blend a multi-style model paints in (candy, candy=0.7,mosaic=0.3; defaults to its first style)", styleMix)
     .option('--style-size <n>', 'longer side of the style image for its Grams (defaults to 512)', positiveInt, 512)
     .option('--peak-runs <n>', 'timed runs of the 2048^3 MatMul before and after the timing (defaults to 10; 0 skips it)', nonNegativeInt, 10)
+    .option('--render-scale <s...>', 'stylize the photos resized to s (0 < s <= 1) and resize the output back: one scale for all models or one per model (the reference runs at full size)', renderScale)
     .option('--json', 'print the results as JSON instead of a Markdown table')
     .action(async (f: Flags) => {
       const { onEvent, stop } = progress();
@@ -101,6 +110,7 @@ export function register(program: Command): void {
             ...(f.style ? { style: f.style } : {}),
             ...(f.styleMix !== undefined ? { modelStyle: f.styleMix } : {}),
             ...(f.limit ? { limit: f.limit } : {}),
+            ...(f.renderScale ? { renderScales: f.renderScale } : {}),
           },
           onEvent,
         );

@@ -16,6 +16,8 @@ import { timeInTurn } from '../perf/time.js';
 import { imagesToTensor, type RawImage } from '../io/pixels.js';
 import { createSession, type Session } from '../runtime/ort.js';
 import { Stylizer } from '../runtime/stylizer.js';
+import { scaledSize } from '../runtime/adaptive.js';
+import { resizeBilinear } from '../runtime/pipeline.js';
 import type { Feeds } from '../runtime/session.js';
 import { stylesOf } from '../models/codec.js';
 import { styleFeed, type StyleMix } from '../models/styles.js';
@@ -53,6 +55,13 @@ export interface EvalOptions {
   readonly modelStyle?: StyleMix;
   /** Longer side of the style image for its Grams. Defaults to 512. */
   readonly styleSize?: number;
+  /**
+   * Render scales of the models (not the reference): one for all, or one per model, each in (0, 1]. A
+   * model at scale s < 1 stylizes the photo resized to s of its size and its output is resized back
+   * bilinearly (8-bit, as `--target-fps` does), so its losses are judged at full size; its time is the
+   * network's at the smaller size. Defaults to 1.
+   */
+  readonly renderScales?: readonly number[];
   /** Loss network. Defaults to the registered 'vgg19-block1-3'. */
   readonly vgg?: string | VggWeights;
   /** MatMul peak measurement (n, runs, warmup), or false to skip it. Defaults to 2048^3, 10 runs. */
@@ -76,6 +85,8 @@ export interface EvalRow {
   /** The model file's info.name. */
   readonly name: string;
   readonly role: 'model' | 'reference';
+  /** The render scale it ran at (1: full size). */
+  readonly renderScale: number;
   /** null for an opaque model (an imported foreign network): its architecture is not known. */
   readonly params: number | null;
   /** Conv multiply-accumulates per frame at the (stride-padded) input size; null for an opaque model. */
@@ -163,6 +174,8 @@ interface Entry {
   readonly network: Session;
   /** What a timed run of `network` feeds besides the input: a multi-style model's `style`. */
   readonly extra: Feeds;
+  /** Render scale (1: full size). */
+  readonly scale: number;
 }
 
 function checkInt(v: number | undefined, flag: string, min = 1): void {
@@ -207,7 +220,10 @@ export async function evaluate(o: EvalOptions, onEvent: (e: EvalEvent) => void =
 
   const entries: Entry[] = [];
   try {
-    const specs = [...o.models.map((spec, i) => ({ spec, role: 'model' as const, model: models[i]! })), ...(refModel ? [{ spec: reference!.spec, role: 'reference' as const, model: refModel }] : [])];
+    const specs = [
+      ...o.models.map((spec, i) => ({ spec, role: 'model' as const, model: models[i]!, scale: r.scales[i]! })),
+      ...(refModel ? [{ spec: reference!.spec, role: 'reference' as const, model: refModel, scale: 1 }] : []),
+    ];
     // The user's path (Stylizer), its outputs taken before rounding for the metrics; the timing runs
     // the network alone on a padded float input, as it always has (padding and 8-bit conversions are
     // not the network's time).
@@ -260,6 +276,8 @@ interface ResolvedEval {
   readonly warmup: number;
   readonly threads: number;
   readonly styleSide: number;
+  /** One per model. */
+  readonly scales: readonly number[];
   readonly store: StoreOptions;
 }
 
@@ -276,7 +294,11 @@ function resolveEval(o: EvalOptions): ResolvedEval {
   checkInt(o.threads, '--threads');
   checkInt(o.styleSize, '--style-size');
   if (!o.models.length) throw new Error('no model to evaluate; pass --model <name|file.onnx>');
-  return { width, height, trials: o.trials ?? 100, warmup: o.warmup ?? 3, threads: o.threads ?? cpus().length, styleSide: o.styleSize ?? 512, store: o.store ?? defaultStore() };
+  const given = o.renderScales ?? [1];
+  if (given.length !== 1 && given.length !== o.models.length) throw new Error(`--render-scale takes one scale or one per model (${o.models.length}), got ${given.length}`);
+  for (const s of given) if (!(s > 0 && s <= 1)) throw new Error(`a render scale must be in (0, 1], got ${s}`);
+  const scales = o.models.map((_, i) => given[given.length === 1 ? 0 : i]!);
+  return { width, height, trials: o.trials ?? 100, warmup: o.warmup ?? 3, threads: o.threads ?? cpus().length, styleSide: o.styleSize ?? 512, scales, store: o.store ?? defaultStore() };
 }
 
 /** The loss meter: an explicit --style must work (its errors are the user's to fix); an implied one may be missing. */
@@ -307,9 +329,12 @@ async function measurePhotos(entries: readonly Entry[], files: readonly string[]
     onEvent({ type: 'photo', index, total: files.length, file });
     const photo = await loadPhoto(file, r.width, r.height);
     const x = imagesToTensor([photo]).data;
-    if (index === 0) timingInputs = entries.map((e) => imagesToTensor([photo], e.model.stride, e.model.minSide));
+    const inputs = entries.map((e) => (e.scale === 1 ? photo : resizeBilinear(photo, ...sides(scaledSize(photo, e.scale, e.model.stride, e.model.minSide)))));
+    if (index === 0) timingInputs = entries.map((e, i) => imagesToTensor([inputs[i]!], e.model.stride, e.model.minSide));
     const outputs: Float32Array[] = [];
-    for (const e of entries) outputs.push(await e.stylizer.stylizeFloat(photo));
+    for (const [i, e] of entries.entries()) {
+      outputs.push(e.scale === 1 ? await e.stylizer.stylizeFloat(photo) : imagesToTensor([resizeBilinear(await e.stylizer.stylize(inputs[i]!), r.width, r.height)]).data);
+    }
     const ref = hasRef ? outputs[outputs.length - 1]! : undefined;
     for (const [i, e] of entries.entries()) {
       const s = sums.get(e)!;
@@ -322,6 +347,8 @@ async function measurePhotos(entries: readonly Entry[], files: readonly string[]
   }
   return { sums, timingInputs };
 }
+
+const sides = (s: { readonly width: number; readonly height: number }): [number, number] => [s.width, s.height];
 
 /** One row per model and the reference (last), with ratios to the reference. */
 function toRows(entries: readonly Entry[], sums: Sums, times: readonly Summary[], timingInputs: readonly Tensor[], losses: boolean): EvalRow[] {
@@ -340,6 +367,7 @@ function toRows(entries: readonly Entry[], sums: Sums, times: readonly Summary[]
       spec: e.spec,
       name: e.model.info.name,
       role: e.role,
+      renderScale: e.scale,
       params: cost.params,
       macs: cost.macs,
       time: times[i]!,
@@ -368,7 +396,7 @@ export function formatEvalMarkdown(r: EvalReport): string {
   const peak = r.peak ? `${r.peak.n}^3 float32 MatMul peak: ${r.peak.before.toFixed(1)} GFLOP/s before, ${r.peak.after.toFixed(1)} GFLOP/s after the timing` : 'MatMul peak: not measured';
   const rows = r.rows.map((x) =>
     [
-      x.role === 'reference' ? `${x.spec} (reference)` : x.spec,
+      x.role === 'reference' ? `${x.spec} (reference)` : x.renderScale === 1 ? x.spec : `${x.spec} at ${x.renderScale}`,
       fixed(x.styleRatio, 3),
       fixed(x.contentRatio, 3),
       fixed(x.timeRatio, 3),
@@ -400,6 +428,9 @@ export function formatEvalMarkdown(r: EvalReport): string {
     'Style and content are the unweighted training losses (sum over the style layers of VGG Gram MSE against the style image; relu2_2 feature MSE against the photo), means over the photos; ' +
       '"x ref" divides them by the reference\'s: how a person judges a student (the painting\'s texture and colours, the photo\'s content) is closer to these than to pixels. ' +
       'PSNR and SSIM compare each model\'s output with the reference\'s on the same photo (outputs clamped to 0..255; SSIM: 11x11 Gaussian, sigma 1.5, per RGB channel); they reward a blurred average of the reference\'s texture, so they come second.',
+    ...(r.rows.some((x) => x.renderScale !== 1)
+      ? ['', 'A model "at s" stylized each photo resized to s of its size (bilinear), and its 8-bit output was resized back the same way (as `--target-fps` does), so its losses are judged at full size; its time is the network\'s at the smaller size, without the two resizes.']
+      : []),
     ...(r.notes.length ? ['', ...r.notes.map((n) => `- ${n}`)] : []),
     '',
   ].join('\n');

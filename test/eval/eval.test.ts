@@ -13,6 +13,7 @@ import { vggFeatures } from '../../src/models/vgg.js';
 import { imagesToTensor } from '../../src/io/pixels.js';
 import { createSession } from '../../src/runtime/ort.js';
 import { Stylizer } from '../../src/runtime/stylizer.js';
+import { resizeBilinear } from '../../src/runtime/pipeline.js';
 import { needsMirror } from '../helpers/assets.js';
 import { runCli } from '../helpers/cli.js';
 import { tinyModel } from '../helpers/models.js';
@@ -183,6 +184,33 @@ test('two different random models: PSNR/SSIM of each photo as computed by hand, 
   const json = JSON.parse(formatEvalJson(r)) as { rows: { psnr: unknown }[] };
   assert.equal(json.rows[1]!.psnr, 'Infinity');
   assert.equal(json.rows[0]!.psnr, b!.psnr);
+});
+
+test('a render scale stylizes the photo at that scale and judges the output resized back at full size; its time is the smaller network run', async () => {
+  const r = await evaluate({ ...base, models: [fileA, fileA], reference: fileA, style, styleSize: 32, vgg: tinyVgg(), renderScales: [1, 0.5], limit: 1 });
+  const [full, half, ref] = r.rows;
+  assert.deepEqual(r.rows.map((x) => x.renderScale), [1, 0.5, 1]);
+  // By hand: 64x48 -> 32x24 (on the stride-4 grid), stylized at 8 bits, resized back to 64x48.
+  const photo = await loadPhoto(files[0]!, W, H);
+  const stylizer = await Stylizer.create(modelA, { threads: 1, shared: false });
+  const small = await stylizer.stylize(resizeBilinear(photo, 32, 24));
+  await stylizer.release();
+  const back = imagesToTensor([resizeBilinear(small, W, H)]).data;
+  const { y: yRef } = await stylized(modelA, files[0]!);
+  assert.ok(Math.abs(half!.psnr! - psnr(back, yRef)) < 1e-9, `${half!.psnr} vs ${psnr(back, yRef)}`);
+  assert.ok(half!.psnr! < full!.psnr!, 'the same network at half scale differs from itself at full scale');
+  assert.equal(full!.psnr, Infinity);
+  // A quarter of the pixels: a quarter of the MACs.
+  assert.ok(Math.abs(half!.macs! / full!.macs! - 0.25) < 1e-9, `${half!.macs} / ${full!.macs}`);
+  assert.equal(ref!.macs, full!.macs);
+  const md = formatEvalMarkdown(r);
+  assert.match(md, new RegExp(`^\\| ${fileA.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} at 0\\.5 \\|`, 'm'));
+  assert.match(md, /A model "at s" stylized each photo resized to s of its size/);
+  await assert.rejects(evaluate({ ...base, models: [fileA, fileB], renderScales: [1, 0.5, 0.5] }), /--render-scale takes one scale or one per model \(2\), got 3/);
+  await assert.rejects(evaluate({ ...base, models: [fileA], renderScales: [1.5] }), /a render scale must be in \(0, 1\], got 1.5/);
+  const bad = await runCli(['eval', '-m', fileA, '--photos', photos, '--render-scale', '0']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /expected a scale in \(0, 1\], got '0'/);
 });
 
 test('without a reference or style image: speed and cost only, with notes saying why', async () => {
