@@ -2,13 +2,14 @@
  * End-to-end Node video pipeline fps on the seed's capture format (asl_*.mkv, 640x480, 30 fps) for every
  * combination of onnxruntime intra-op threads {1, 2} x ffmpeg decoder threads {1, auto} x ffmpeg encoder
  * threads {1, auto} with the default student, each against inference-only fps at the same onnxruntime
- * threads measured in the same run; then the teacher at the default threads (src/video/threads.ts).
+ * threads measured in the same run; then x264 presets at the default threads (the encoder's CPU is taken
+ * from the network's two cores); then the teacher at the default threads (src/video/threads.ts).
  * `npm run bench -- video`: about 5 minutes on a quiet 2-core machine (16 student runs of 90 frames, one
  * teacher run of 24). Needs STYLECAST_MIRROR for the clip and the teacher. Quick check, marked as such in the
  * results: STYLECAST_BENCH_STUDENT_FRAMES=20 STYLECAST_BENCH_TEACHER_FRAMES=3 STYLECAST_BENCH_PASSES=1.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +40,8 @@ const ORT_THREADS = [2, 1] as const;
 /** 0 is ffmpeg's own choice ('auto'): what the pipeline did before it set threads. */
 const FFMPEG_THREADS = [1, 0] as const;
 const TARGET = 0.95;
+/** The pipeline's default first; faster presets spend fewer CPU ms per frame on a larger file. */
+const PRESETS = ['veryfast', 'superfast', 'ultrafast'] as const;
 
 /** The default real-time student this project ships (models/). */
 const STUDENT = DEFAULT_MODEL;
@@ -69,9 +72,9 @@ interface Run {
   frames: { in: number; out: number; dropped: number };
 }
 
-async function pipelineRun(model: LoadedModel, clip: string, out: string, threads: VideoThreads | undefined): Promise<Run & { threads: VideoThreads }> {
+async function pipelineRun(model: LoadedModel, clip: string, out: string, threads: VideoThreads | undefined, preset?: string): Promise<Run & { threads: VideoThreads; bytes: number }> {
   // undefined: no thread options at all, so the run shows what the defaults really give.
-  const r = await stylizeVideo(clip, out, { model, batchSize: 1, ...(threads ? { threads: threads.inference, decodeThreads: threads.decode, encodeThreads: threads.encode } : {}) });
+  const r = await stylizeVideo(clip, out, { model, batchSize: 1, ...(preset ? { preset } : {}), ...(threads ? { threads: threads.inference, decodeThreads: threads.decode, encodeThreads: threads.encode } : {}) });
   const p = r.pipeline;
   const n = Math.max(1, p.frames.stylized);
   const cpu = (c?: { user: number; system: number }) => (c ? fixed(((c.user + c.system) * 1000) / n, 2) : NaN);
@@ -83,6 +86,7 @@ async function pipelineRun(model: LoadedModel, clip: string, out: string, thread
     ffmpegCpuMs: { decode: cpu(r.decode.cpu), encode: cpu(r.encode.cpu) },
     wallMs: Math.round(p.ms),
     frames: { in: r.decode.frames, out: r.encode.frames, dropped: p.frames.dropped },
+    bytes: statSync(out).size,
   };
 }
 
@@ -141,6 +145,16 @@ export async function benchVideo(): Promise<object> {
         runs[i]!.push(await pipelineRun(student, sClip, join(dir, `student-${i}-${pass}.mp4`), t));
       }
     }
+    // Encoder presets at the default threads, passes alternating in direction like the grid.
+    const presetRuns = PRESETS.map((): (Run & { bytes: number })[] => []);
+    for (let pass = 0; pass < PASSES; pass++) {
+      const order = PRESETS.map((_, i) => i);
+      if (pass % 2 === 1) order.reverse();
+      for (const i of order) {
+        process.stderr.write(`bench video: pass ${pass + 1}/${PASSES}, x264 preset ${PRESETS[i]}\n`);
+        presetRuns[i]!.push(await pipelineRun(student, sClip, join(dir, `preset-${i}-${pass}.mp4`), chosen, PRESETS[i]));
+      }
+    }
     for (const t of [...ORT_THREADS].reverse()) baseline.get(t)!.push(await inferenceOnlyFps(student, sFrames, t));
     sFrames.length = 0;
 
@@ -157,6 +171,15 @@ export async function benchVideo(): Promise<object> {
     const effect = (key: keyof VideoThreads, from: number, to: number) =>
       fixed(mean(rows.filter((r) => r.threads[key] === from).map((r) => rows.find((o) => same(o.threads, { ...r.threads, [key]: to }))!.fps / r.fps - 1)), 4);
     const effects = { inference1: effect('inference', 2, 1), decodeAuto: effect('decode', 1, 0), encodeAuto: effect('encode', 1, 0) };
+    const chosenBase = mean(baseline.get(chosen.inference)!);
+    const presets = PRESETS.map((preset, i) => {
+      const s = summarize(presetRuns[i]!);
+      return { preset, ratio: fixed(s.fps / chosenBase), kbPerFrame: fixed(mean(presetRuns[i]!.map((r) => r.bytes)) / 1024 / s.frames.out, 1), ...s };
+    });
+    // The network at the default threads keeps every core busy: whatever ffmpeg spends per frame comes
+    // out of the network's time. Its CPU ms per frame against the network's (cores x ms per frame) bounds
+    // the pipeline's ratio to inference-only from above.
+    const bound = (ffmpegMs: number) => fixed(1 / (1 + ffmpegMs / ((cores * 1000) / chosenBase)));
 
     // Teacher at the default threads: no thread options, as a user runs it.
     const teacher = await loadModel('candy');
@@ -182,6 +205,7 @@ export async function benchVideo(): Promise<object> {
       passes: PASSES,
       defaultThreads: chosen,
       student: { model: student.info.name, frames: rows[0]!.frames.in, inferenceOnlyRuns: Object.fromEntries([...baseline].map(([t, v]) => [t, v.map((x) => fixed(x))])), rows: table, best: best.threads, effects },
+      presets: presets.map((p) => ({ ...p, cpuBound: bound(p.ffmpegCpuMs.decode + p.ffmpegCpuMs.encode) })),
       teacher: teacherRow,
       target: `pipeline fps >= ${TARGET} x inference-only fps`,
     };
@@ -216,6 +240,14 @@ export async function benchVideo(): Promise<object> {
       verdict,
       '',
       `Each choice alone (mean change in pipeline fps over the pairs of rows that differ only in it): onnxruntime 1 thread instead of 2 ${pct(effects.inference1)}; ffmpeg decode auto instead of 1 thread ${pct(effects.decodeAuto)}; encode auto instead of 1 thread ${pct(effects.encodeAuto)}.`,
+      '',
+      `## x264 presets at the default threads (${label(chosen)})`,
+      '',
+      `The network alone at ${chosen.inference} threads keeps the ${cores} cores busy, so ffmpeg's CPU per frame is taken from it: with the network's ${cores} x ${(1000 / chosenBase).toFixed(1)} core-ms per frame (inference-only ${chosenBase.toFixed(2)} fps), the pipeline can reach at most network / (network + ffmpeg) of inference-only. That bound is the last column; ${TARGET} needs ffmpeg under ${(((1 - TARGET) / TARGET) * ((cores * 1000) / chosenBase)).toFixed(1)} CPU ms per frame.`,
+      '',
+      '| x264 preset | pipeline fps | fps per pass | ratio | ffmpeg decode CPU ms/frame | ffmpeg encode CPU ms/frame | KiB per frame | CPU bound on the ratio |',
+      '|---|---|---|---|---|---|---|---|',
+      ...presets.map((p) => `| ${p.preset}${p.preset === PRESETS[0] ? ' (default)' : ''} | ${p.fps.toFixed(2)} | ${p.runsFps.map((x) => x.toFixed(2)).join(' / ')} | ${(p.ratio * 100).toFixed(0)}% | ${p.ffmpegCpuMs.decode} | ${p.ffmpegCpuMs.encode} | ${p.kbPerFrame} | ${(bound(p.ffmpegCpuMs.decode + p.ffmpegCpuMs.encode) * 100).toFixed(0)}% |`),
       '',
       '## Teacher at the default threads',
       '',
