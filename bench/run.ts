@@ -18,6 +18,7 @@ const BENCHES: Readonly<Record<string, () => Promise<object>>> = Object.freeze({
     const m = await import('./multistyle.js');
     return m.benchMultiStyle({ model: m.DEFAULT_MODEL, speed: true, command: 'npm run bench -- multistyle' });
   },
+  'learn-style': async () => (await import('./learn-style.js')).benchLearnStyle({ command: 'npm run bench -- learn-style' }),
 });
 
 const wanted = process.argv.slice(2);
