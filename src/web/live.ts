@@ -1,7 +1,8 @@
 /**
  * The live loop: camera (or a video element) -> bounded drop-oldest queue -> inference worker ->
- * canvas. The main thread only captures and draws; at most one frame is in the worker at a time, and
- * while it is busy new frames wait in the queue, the oldest dropped first.
+ * canvas. The main thread only hands camera frames over and draws the worker's bitmaps (the worker
+ * reads and paints the pixels); at most one frame is in the worker at a time, and while it is busy
+ * new frames wait in the queue, the oldest dropped first.
  */
 import { stylesOf, type LoadedModel } from '../models/codec.js';
 import { mixWeights, type StyleMix } from '../models/styles.js';
@@ -10,11 +11,12 @@ import { Fifo } from '../runtime/fifo.js';
 import type { Backend, BackendRequest } from './backend.js';
 import { openCamera } from './camera.js';
 import { CameraLostError, fromWire, type WorkerFailedError } from './errors.js';
+import { capture, captureUnsupported, PixelReader, ShownFrame, type Capture, type LiveFrame } from './frame.js';
 import { WorkerLink } from './link.js';
 import type { ModelSource } from './model.js';
 import { ortSettings } from './ort.js';
 import type { FromWorker, ToWorker } from './protocol.js';
-import { Ema, planFrame, RateMeter, type FrameSize } from './stats.js';
+import { Ema, planFrame, RateMeter, type Crop, type FrameSize } from './stats.js';
 
 export interface LiveOptions {
   /** Size frames are stylized (and shown) at; other camera sizes are centre-cropped and scaled. Defaults to 640x480. */
@@ -62,21 +64,22 @@ export interface LiveStats {
   /** The frame rate being held, if any. */
   readonly targetFps: number | undefined;
   /**
-   * Main-thread milliseconds per shown frame (moving average): reading camera frames (dropped ones
-   * included), handing them to the worker, drawing the result and the 'frame' listeners. What the loop
-   * takes from the page; the network runs in the worker.
+   * Main-thread milliseconds per shown frame (moving average): taking camera frames (dropped ones
+   * included, and the callbacks of asynchronous captures), handing them to the worker, drawing the
+   * result and the 'frame' listeners (with any pixels they read). What the loop's JavaScript takes
+   * from the page; the network, and reading and painting pixels, run in the worker, and the browser
+   * composites the canvas on its own.
    */
   readonly mainThreadMs: number;
 }
 
-/**
- * A shown frame: what went in and what came out, at the size it was stylized at (the loop's size
- * times `scale`; the canvas shows the output upsampled to the loop's size).
- */
-export interface LiveFrame {
+/** A frame waiting for the worker: its crop is drawn at width x height there. */
+interface Queued {
   readonly seq: number;
-  readonly input: ImageData;
-  readonly output: ImageData;
+  readonly image: Capture;
+  readonly crop: Crop;
+  readonly width: number;
+  readonly height: number;
   readonly scale: number;
 }
 
@@ -114,12 +117,9 @@ const isMixObject = (m: unknown): m is Readonly<Record<string, number>> =>
 export class LiveStylizer extends EventTarget {
   readonly size: FrameSize;
   private readonly backendRequest: BackendRequest;
-  private readonly queue: Fifo<{ seq: number; pixels: ArrayBuffer; width: number; height: number; scale: number }>;
-  private readonly capture: OffscreenCanvas;
-  private readonly captureCtx: OffscreenCanvasRenderingContext2D;
+  private readonly queue: Fifo<Queued>;
   private readonly viewCtx: CanvasRenderingContext2D;
-  /** Holds a smaller output so drawImage can upsample it onto the view (putImageData cannot scale). */
-  private upscaleCtx: OffscreenCanvasRenderingContext2D | undefined;
+  private readonly reader = new PixelReader();
   private scaler: ScaleController | undefined;
   /** Scale of the frame in the worker. */
   private sentScale = 1;
@@ -168,11 +168,10 @@ export class LiveStylizer extends EventTarget {
     super();
     this.size = opts.size ?? { width: 640, height: 480 };
     this.backendRequest = opts.backend ?? 'auto';
-    this.queue = new Fifo(opts.queue ?? 2, 'drop-oldest');
+    // A dropped VideoFrame is closed at once: it holds one of the camera's few buffers.
+    this.queue = new Fifo(opts.queue ?? 2, 'drop-oldest', (f) => f.image.close());
     canvas.width = this.size.width;
     canvas.height = this.size.height;
-    this.capture = new OffscreenCanvas(this.size.width, this.size.height);
-    this.captureCtx = this.capture.getContext('2d', { willReadFrequently: true })!;
     const ctx = canvas.getContext('2d');
     if (!ctx) throw new Error('the canvas already has a non-2d context (WebGL/WebGPU); give LiveStylizer its own canvas');
     this.viewCtx = ctx;
@@ -303,8 +302,9 @@ export class LiveStylizer extends EventTarget {
 
   /**
    * Start capturing from `source` (a playing video element or a MediaStream) or, by default, the
-   * camera. Rejects with NoCameraError or CameraPermissionError; a second call while one is starting
-   * waits for that one.
+   * camera. Rejects with NoCameraError or CameraPermissionError, or an Error where the browser cannot
+   * hand frames to a worker (no OffscreenCanvas, or neither VideoFrame nor createImageBitmap); a second
+   * call while one is starting waits for that one.
    */
   start(source?: HTMLVideoElement | MediaStream): Promise<void> {
     this.starting ??= this.begin(source).finally(() => (this.starting = undefined));
@@ -313,6 +313,8 @@ export class LiveStylizer extends EventTarget {
 
   private async begin(source?: HTMLVideoElement | MediaStream): Promise<void> {
     if (this.source) throw new Error('the live loop is already running; stop() it first');
+    const unsupported = captureUnsupported();
+    if (unsupported) throw new Error(unsupported);
     const generation = ++this.captureGeneration;
     let video: HTMLVideoElement;
     if (source instanceof HTMLVideoElement) {
@@ -425,7 +427,7 @@ export class LiveStylizer extends EventTarget {
         if (msg.id === this.styleId) this.dispatchEvent(new CustomEvent('error', { detail: fromWire(msg.error) }));
         this.pump();
         return;
-      case 'result': {
+      case 'shown': {
         this.busy = false;
         const now = performance.now();
         const shown = msg.id === this.styleId;
@@ -438,25 +440,23 @@ export class LiveStylizer extends EventTarget {
         // The next frame goes first, so the worker is not idle while this one is drawn.
         this.pump();
         // Finished by the previous style just before a switch: not worth showing.
-        if (!shown) this.counts.stale++;
-        else this.present(msg, scale);
+        if (shown) this.present(msg, scale);
+        else {
+          this.counts.stale++;
+          msg.input.close();
+          msg.output.close();
+        }
         this.mainWork(now, shown);
         return;
       }
     }
   }
 
-  private present(msg: Extract<FromWorker, { type: 'result' }>, scale: number): void {
-    const output = new ImageData(new Uint8ClampedArray(msg.output), msg.width, msg.height);
-    const input = new ImageData(new Uint8ClampedArray(msg.input), msg.width, msg.height);
-    const { width, height } = this.size;
-    if (msg.width === width && msg.height === height) this.viewCtx.putImageData(output, 0, 0);
-    else {
-      this.upscaleCtx ??= new OffscreenCanvas(width, height).getContext('2d')!;
-      this.upscaleCtx.putImageData(output, 0, 0);
-      this.viewCtx.drawImage(this.upscaleCtx.canvas, 0, 0, msg.width, msg.height, 0, 0, width, height);
-    }
-    this.last = { seq: msg.seq, input, output, scale };
+  private present(msg: Extract<FromWorker, { type: 'shown' }>, scale: number): void {
+    // Upsampled when it was stylized smaller.
+    this.viewCtx.drawImage(msg.output, 0, 0, this.size.width, this.size.height);
+    // The previous frame's bitmaps stay open: a caller may still hold it and read its pixels.
+    this.last = new ShownFrame(msg.seq, scale, msg.input, msg.output, this.reader);
     this.counts.shown++;
     this.shownRate.tick(performance.now());
     this.inferMs.add(msg.totalMs);
@@ -472,8 +472,8 @@ export class LiveStylizer extends EventTarget {
     this.busy = true;
     this.sentAt = performance.now();
     this.sentScale = f.scale;
-    const msg: ToWorker = { type: 'frame', seq: f.seq, width: f.width, height: f.height, pixels: f.pixels };
-    this.link.post(msg, [f.pixels]);
+    const msg: ToWorker = { type: 'live', seq: f.seq, image: f.image, crop: f.crop, width: f.width, height: f.height };
+    this.link.post(msg, [f.image]);
   }
 
   private scheduleCapture(video: HTMLVideoElement, generation: number): void {
@@ -511,10 +511,10 @@ export class LiveStylizer extends EventTarget {
   }
 
   /**
-   * Reading a frame costs the main thread a few ms (drawImage + getImageData at 640x480), CPU the
-   * worker needs when the model is slower than the camera. While the worker is busy, a frame read now
+   * A frame taken holds one of the camera's few buffers until it is stylized or dropped (and where
+   * there is no VideoFrame, createImageBitmap copies it). While the worker is busy, a frame taken now
    * would only be replaced by a fresher one before the worker is free, unless the worker is due within
-   * two camera frames: skip those reads. The queue still drops its oldest frame when it is full.
+   * two camera frames: skip those. The queue still drops its oldest frame when it is full.
    */
   private needless(now: number): boolean {
     if (!this.ready || !this.busy || !this.cycleMs.value || !this.frameGapMs.value) return false;
@@ -523,23 +523,40 @@ export class LiveStylizer extends EventTarget {
 
   private grab(video: HTMLVideoElement): void {
     const plan = planFrame({ width: video.videoWidth, height: video.videoHeight }, this.size);
-    if (plan.kind === 'reject') {
+    // Without a current frame (still loading, or emptied) there is nothing to take: VideoFrame would throw.
+    if (plan.kind === 'reject' || video.readyState < video.HAVE_CURRENT_DATA) {
       this.counts.rejected++;
       return;
     }
     if (plan.kind === 'resize') this.counts.resized++;
-    // No style yet (loading or failed): the live picture is shown as it is, at full size.
-    const scale = this.ready ? (this.scaler?.scale ?? 1) : 1;
-    // The canvas scales while it draws, so a smaller frame costs no extra pass.
-    const { width, height } = scaledSize(this.size, scale);
-    this.captureCtx.drawImage(video, plan.sx, plan.sy, plan.sw, plan.sh, 0, 0, width, height);
-    const img = this.captureCtx.getImageData(0, 0, width, height);
+    const { sx, sy, sw, sh } = plan;
     if (!this.ready) {
-      this.viewCtx.putImageData(img, 0, 0);
+      // No style yet (loading or failed): the live picture is shown as it is.
+      this.viewCtx.drawImage(video, sx, sy, sw, sh, 0, 0, this.size.width, this.size.height);
       return;
     }
+    const scale = this.scaler?.scale ?? 1;
+    // The worker scales while it draws the crop, so a smaller frame costs no extra pass.
+    const frame = { crop: { sx, sy, sw, sh }, ...scaledSize(this.size, scale), scale };
+    const image = capture(video);
+    if (!(image instanceof Promise)) return this.enqueue({ ...frame, image });
+    const generation = this.captureGeneration;
+    void image.then(
+      (bitmap) => {
+        const start = performance.now();
+        // Stopped meanwhile: nobody will send it.
+        if (generation !== this.captureGeneration) bitmap.close();
+        else this.enqueue({ ...frame, image: bitmap });
+        this.mainWork(start, false);
+      },
+      // The video lost its frame meanwhile (emptied or errored): counted like a frame the shape check rejects.
+      () => this.counts.rejected++,
+    );
+  }
+
+  private enqueue(frame: Omit<Queued, 'seq'>): void {
     // Never waits (drop-oldest) and never rejects (the queue is never closed).
-    void this.queue.push({ seq: this.seq++, pixels: img.data.buffer as ArrayBuffer, width, height, scale });
+    void this.queue.push({ ...frame, seq: this.seq++ });
     this.pump();
   }
 

@@ -1,7 +1,11 @@
-/** Messages between the live loop (page) and its inference worker. Pixel buffers are RGBA and always transferred. */
+/**
+ * Messages between the page (Stylizer, LiveStylizer) and its inference worker. Pixel buffers are RGBA,
+ * and they, camera frames and bitmaps are always transferred, never copied.
+ */
 import type { Backend, BackendRequest } from './backend.js';
 import type { StyleMix } from '../models/styles.js';
 import type { WireError } from './errors.js';
+import type { Crop } from './stats.js';
 
 export type ToWorker =
   | {
@@ -20,7 +24,13 @@ export type ToWorker =
     }
   /** A multi-style model's new style or mix: the frames after it feed the same session another `style` input. */
   | { readonly type: 'mix'; readonly seq: number; readonly style: StyleMix }
+  /** Stylizer: RGBA in, a 'result' with RGBA out. */
   | { readonly type: 'frame'; readonly seq: number; readonly width: number; readonly height: number; readonly pixels: ArrayBuffer }
+  /**
+   * LiveStylizer: a camera frame as the page got it (no pixels read there), whose `crop` the worker
+   * draws scaled to width x height, then reads and stylizes; the worker closes it. A 'shown' answers.
+   */
+  | { readonly type: 'live'; readonly seq: number; readonly image: VideoFrame | ImageBitmap; readonly crop: Crop; readonly width: number; readonly height: number }
   | { readonly type: 'release' };
 
 export type FromWorker =
@@ -35,7 +45,7 @@ export type FromWorker =
     }
   | { readonly type: 'mixed'; readonly seq: number; readonly error?: WireError }
   | { readonly type: 'load-error'; readonly id: number; readonly error: WireError; readonly sessions: number }
-  | { readonly type: 'run-error'; readonly id: number; readonly seq: number; readonly error: WireError; readonly pixels: ArrayBuffer }
+  | { readonly type: 'run-error'; readonly id: number; readonly seq: number; readonly error: WireError }
   | {
       readonly type: 'result';
       readonly id: number;
@@ -44,9 +54,18 @@ export type FromWorker =
       readonly height: number;
       /** Stylized RGBA. */
       readonly output: ArrayBuffer;
-      /** The input frame, handed back so the page can show it (split view) and reuse the buffer. */
-      readonly input: ArrayBuffer;
       /** session.run (the pixel graph's conversions are nodes of it), and the worker's whole step. */
+      readonly runMs: number;
+      readonly totalMs: number;
+    }
+  | {
+      readonly type: 'shown';
+      readonly id: number;
+      readonly seq: number;
+      /** The frame as stylized (cropped and scaled) and its stylized output, at width x height: the page draws them. */
+      readonly input: ImageBitmap;
+      readonly output: ImageBitmap;
+      /** As in 'result'; totalMs includes drawing and reading the frame and making both bitmaps. */
       readonly runMs: number;
       readonly totalMs: number;
     }

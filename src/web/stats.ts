@@ -62,9 +62,17 @@ export interface FrameSize {
   readonly height: number;
 }
 
+/** A source rectangle, in the frame's pixels. */
+export interface Crop {
+  readonly sx: number;
+  readonly sy: number;
+  readonly sw: number;
+  readonly sh: number;
+}
+
 /** Source rectangle that fills `dst` without distortion (centre crop), or why the frame is unusable. */
 export type FramePlan =
-  | { readonly kind: 'exact' | 'resize'; readonly sx: number; readonly sy: number; readonly sw: number; readonly sh: number }
+  | ({ readonly kind: 'exact' | 'resize' } & Crop)
   | { readonly kind: 'reject'; readonly reason: string };
 
 /**

@@ -139,6 +139,82 @@ test('the live loop runs from a fake camera, reports stats and stops cleanly', {
   assert.deepEqual(r.later, { frames: r.afterStop.frames, events: r.afterStop.events });
 });
 
+for (const webCodecs of [true, false]) {
+  const how = webCodecs ? 'VideoFrame' : 'createImageBitmap (no WebCodecs)';
+  test(`the live loop reads and paints pixels in the worker only, frames sent as ${how}: the canvas and the frame event agree with onnxruntime-node`, { skip, timeout: 180_000 }, async (t) => {
+    const r = await page.evaluate(async (webCodecs) => {
+      const { sc } = window as unknown as Win;
+      const { VideoFrame } = window;
+      if (!webCodecs) Reflect.deleteProperty(window, 'VideoFrame');
+      const b64 = (d: Uint8ClampedArray) => {
+        let s = '';
+        for (let i = 0; i < d.length; i += 0x8000) s += String.fromCharCode(...d.subarray(i, i + 0x8000));
+        return btoa(s);
+      };
+      // Count the page's pixel reads and writes (the worker has its own prototypes).
+      const calls = { get: 0, put: 0 };
+      const protos = [CanvasRenderingContext2D.prototype, OffscreenCanvasRenderingContext2D.prototype];
+      const originals = protos.map(({ getImageData, putImageData }) => ({ getImageData, putImageData }));
+      for (const proto of protos) {
+        const { getImageData, putImageData } = proto as CanvasRenderingContext2D;
+        Object.assign(proto, {
+          getImageData(this: CanvasRenderingContext2D, ...a: Parameters<typeof getImageData>) {
+            calls.get++;
+            return getImageData.apply(this, a);
+          },
+          putImageData(this: CanvasRenderingContext2D, ...a: Parameters<typeof putImageData>) {
+            calls.put++;
+            return putImageData.apply(this, a);
+          },
+        });
+      }
+      // 320x240 from the 640x480 camera: the worker crops and scales.
+      const canvas = document.createElement('canvas');
+      const live = new sc.LiveStylizer(canvas, { size: { width: 320, height: 240 } });
+      const seen: { seq: number; scale: number; bitmap: [number, number] }[] = [];
+      live.addEventListener('frame', (e) => seen.push({ seq: e.detail.seq, scale: e.detail.scale, bitmap: [e.detail.outputBitmap.width, e.detail.outputBitmap.height] }));
+      await live.setStyle('candy_rt');
+      await live.start();
+      const t0 = performance.now();
+      while (seen.length < 3 && performance.now() - t0 < 90_000) await new Promise((ok) => setTimeout(ok, 50));
+      const steady = { ...calls };
+      // A listener that asks for pixels gets them; the canvas holds that very frame when 'frame' fires.
+      const asked = await new Promise<{ input: string; output: string; displayed: string; width: number; height: number }>((ok) =>
+        live.addEventListener(
+          'frame',
+          (e) => {
+            const { input, output } = e.detail;
+            ok({ input: b64(input.data), output: b64(output.data), displayed: b64(canvas.getContext('2d')!.getImageData(0, 0, 320, 240).data), width: output.width, height: output.height });
+          },
+          { once: true },
+        ),
+      );
+      const { mainThreadMs, shown } = live.stats();
+      await live.stop();
+      protos.forEach((proto, i) => Object.assign(proto, originals[i]));
+      Object.assign(window, { VideoFrame });
+      // The last frame's pixels, read after the loop stopped: read once, then kept.
+      const last = live.lastFrame()!;
+      const same = last.output === last.output && last.input.data.length === 320 * 240 * 4;
+      return { seen, steady, asked, mainThreadMs, shown, same };
+    }, webCodecs);
+    t.diagnostic(`main thread ${r.mainThreadMs.toFixed(2)} ms per shown frame over ${r.shown} frames`);
+    assert.ok(r.seen.length >= 3);
+    for (const f of r.seen) assert.deepEqual([f.scale, ...f.bitmap], [1, 320, 240]);
+    assert.deepEqual(r.steady, { get: 0, put: 0 }, 'no pixel is read or written on the page while nobody asks');
+    assert.ok(r.mainThreadMs > 0, 'the page share is still measured');
+    assert.deepEqual([r.asked.width, r.asked.height], [320, 240]);
+    const input = Buffer.from(r.asked.input, 'base64');
+    const output = Buffer.from(r.asked.output, 'base64');
+    assert.ok(output.equals(Buffer.from(r.asked.displayed, 'base64')), 'the canvas shows the frame event\'s output');
+    const mad = meanDiffRgb(output, await nodeOutput(320, 240, input));
+    t.diagnostic(`live frame vs onnxruntime-node: mean abs diff ${mad.toFixed(4)}`);
+    assert.ok(mad < 1.5, `within 1.5 levels of Node (${mad.toFixed(3)})`);
+    assert.ok(meanDiffRgb(output, input) > 10, 'stylized, not passed through');
+    assert.ok(r.same);
+  });
+}
+
 test('switching styles 20 times keeps one session and does not grow the page memory', { skip, timeout: 400_000 }, async (t) => {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
@@ -208,9 +284,14 @@ test('every failure reaches the page as its typed exception', { skip, timeout: 1
       webgpu: await caught(async () => sc.Stylizer.create(await sc.loadModel(good), { backend: 'webgpu' }), sc.BackendUnavailableError),
       liveWebgpu: await caught(() => gpuLive.setStyle(good), sc.BackendUnavailableError),
       lost: '',
+      noOffscreen: '',
       sessions: sc.openSessions(),
     };
     await gpuLive.stop();
+    const { OffscreenCanvas } = window;
+    Reflect.deleteProperty(window, 'OffscreenCanvas');
+    out.noOffscreen = await live.start().then(() => 'started', (e: Error) => e.message);
+    Object.assign(window, { OffscreenCanvas });
     await live.setStyle(good);
     await live.start();
     live.stream!.getVideoTracks()[0]!.dispatchEvent(new Event('ended'));
@@ -227,6 +308,7 @@ test('every failure reaches the page as its typed exception', { skip, timeout: 1
   assert.match(r.webgpu, /^BackendUnavailableError: WebGPU is not available/);
   assert.match(r.liveWebgpu, /^BackendUnavailableError: WebGPU is not available/);
   assert.match(r.lost, /^CameraLostError: the camera stopped delivering frames/);
+  assert.equal(r.noOffscreen, 'this browser has no OffscreenCanvas, which the live loop draws frames with');
   assert.equal(r.sessions, 0, 'failed loads leave no session behind');
 });
 

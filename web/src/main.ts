@@ -228,28 +228,20 @@ ui.blendT.oninput = applyBlend;
 // ---- drawing --------------------------------------------------------------------------------
 
 const viewCtx = ui.view.getContext('2d')!;
-let scratch: OffscreenCanvasRenderingContext2D | undefined;
 
-/** Draw the left `x` view pixels of a frame, upsampled when it was stylized smaller (smooth mode). */
-function paint(img: ImageData, x = size.width): void {
-  if (img.width === size.width && img.height === size.height) {
-    viewCtx.putImageData(img, 0, 0, 0, 0, x, size.height);
-    return;
-  }
-  // putImageData cannot scale: go through a canvas that drawImage can.
-  scratch ??= new OffscreenCanvas(size.width, size.height).getContext('2d')!;
-  scratch.putImageData(img, 0, 0);
-  viewCtx.drawImage(scratch.canvas, 0, 0, (x / size.width) * img.width, img.height, 0, 0, x, size.height);
+/** Draw the left `x` view pixels of a frame, upsampled when it was stylized smaller. */
+function paint(img: ImageBitmap, x = size.width): void {
+  viewCtx.drawImage(img, 0, 0, (x / size.width) * img.width, img.height, 0, 0, x, size.height);
 }
 
 /** Split view: left of the divider the very frame that was stylized, so both halves are in sync. */
 function draw(): void {
   const f = live.lastFrame();
   if (!f) return;
-  paint(f.output);
+  paint(f.outputBitmap);
   if (!ui.split.checked) return;
   const x = Math.round((Number(ui.splitPos.value) / 100) * size.width);
-  if (x > 0) paint(f.input, x);
+  if (x > 0) paint(f.inputBitmap, x);
   viewCtx.fillStyle = '#fff';
   viewCtx.fillRect(Math.min(x, size.width - 1), 0, 1, size.height);
 }
