@@ -29,6 +29,8 @@ export interface Checkpoint {
 export interface HistoryEntry {
   readonly step: number;
   readonly losses: Readonly<Record<string, number>>;
+  /** A multi-style run's style at this step (the steps go round the styles). */
+  readonly style?: string;
 }
 
 const MAGIC = 'STYLECAST-CHECKPOINT/1\n';

@@ -268,7 +268,7 @@ async function trainStep(o: ResolvedTrainOptions, state: RunState, s: Sessions):
   if (!Number.isFinite(globalNorm(state.params.values()))) throw stop('the parameters are no longer finite after the update');
   state.step++;
   state.position = b.position;
-  state.history.push({ step: state.step, losses });
+  state.history.push({ step: state.step, losses, ...(S !== undefined ? { style: o.styles[style]!.name } : {}) });
   return { losses, lr, gradNorm };
 }
 

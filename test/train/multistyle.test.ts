@@ -77,6 +77,8 @@ test('a multi-style run resumes exactly: 4 steps, then 4 more, equal the same 8 
   const c = await readCheckpoint(ckpt);
   assert.equal(c.config.styles, 2);
   assert.deepEqual((c.run.styles as { name: string }[]).map((s) => s.name), ['blobs', 'stripes']);
+  // The history names each step's style (the loss chart draws a line per style from it).
+  assert.deepEqual(c.history.map((h) => [h.step, h.style]), [[1, 'blobs'], [2, 'stripes'], [3, 'blobs'], [4, 'stripes']]);
   await assert.rejects(train({ ...base('other', { steps: 8, resume: ckpt }), styles: styles.slice(0, 1) }), /the checkpoint's architecture differs from the one asked for/);
   await train(base('split', { steps: 8, checkpoint: ckpt, resume: ckpt }));
   const [x, y] = await Promise.all(['straight', 'split'].map(async (n) => transformerOf(await readModelFile(join(dir, `${n}.onnx`)), 'test')));
