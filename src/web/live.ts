@@ -52,6 +52,11 @@ export interface LiveStats {
   /** Camera frames not even read: the worker was busy and would not need a frame before a fresher one arrived. */
   readonly skipped: number;
   readonly shown: number;
+  /**
+   * Frames stylized but not shown: finished for a model that setStyle(model) had replaced meanwhile, or
+   * failed. A change of style or mix within a multi-style model discards none (the same session goes on).
+   */
+  readonly stale: number;
   /** Frames rejected by the shape check, and frames cropped/scaled to the loop's size. */
   readonly rejected: number;
   readonly resized: number;
@@ -365,6 +370,7 @@ export class LiveStylizer extends EventTarget {
       shownFps: this.shownRate.rate(now),
       dropped: this.queue.stats.dropped + this.counts.rejected + this.counts.stale + this.counts.skipped,
       skipped: this.counts.skipped,
+      stale: this.counts.stale,
       shown: this.counts.shown,
       rejected: this.counts.rejected,
       resized: this.counts.resized,

@@ -113,7 +113,10 @@ test("LiveStylizer: setStyle('name') and setStyle({ ... }) change the next frame
       for (let i = 0; i < want.data.length; i++) if (i % 4 !== 3) d += Math.abs(want.data[i]! - f.output.data[i]!);
       return { diff: d / ((want.data.length / 4) * 3), sameInfo: infoNow === info || JSON.stringify(infoNow) === JSON.stringify(info), sessions: live.stats().sessions };
     };
+    const staleBefore = live.stats().stale;
     const steps = [await check('mosaic'), await check({ candy: 0.3, wave: 0.7 }), await check('candy')];
+    // The frame in flight at a change is shown (in the old mix), not discarded.
+    const staleAfterMixes = live.stats().stale - staleBefore;
     const sameSession = live.styleInfo !== undefined;
     const bad = await live.setStyle({ scream: 1 }).then(() => 'no error', (e: Error) => e.message);
     // Stopped and started again: the model comes back with its mix.
@@ -129,7 +132,7 @@ test("LiveStylizer: setStyle('name') and setStyle({ ... }) change the next frame
     for (let i = 0; i < want.data.length; i++) if (i % 4 !== 3) d += Math.abs(want.data[i]! - f.output.data[i]!);
     await live.stop();
     await ref.release();
-    return { info, steps, sameSession, bad, restarted: d / ((want.data.length / 4) * 3) };
+    return { info, steps, sameSession, bad, restarted: d / ((want.data.length / 4) * 3), staleAfterMixes };
   }, b64(model.onnx));
   assert.deepEqual(r.info.styles, ['candy', 'mosaic', 'wave']);
   for (const s of r.steps) {
@@ -137,6 +140,7 @@ test("LiveStylizer: setStyle('name') and setStyle({ ... }) change the next frame
     assert.equal(s.sessions, 1);
   }
   assert.ok(r.sameSession);
+  assert.equal(r.staleAfterMixes, 0, 'a change of style or mix discards no stylized frame');
   assert.equal(r.bad, "unknown style 'scream'; tiny-multi's styles are candy, mosaic, wave");
   assert.ok(r.restarted < 1, `after stop() and start(), the mix set before is back (${r.restarted})`);
 });
