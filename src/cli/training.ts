@@ -124,6 +124,7 @@ export function trainingFlags(spec: TrainingFlagSpec = {}): readonly OptionFlag[
     { flags: '--motion-zoom <x>', help: `stability term: largest random relative zoom (defaults to ${D.motion.zoom})`, parse: number, to: ['motion', 'zoom'] },
     { flags: '--motion-noise <std>', help: `stability term: largest noise std on 0..255 (defaults to ${D.motion.noise})`, parse: number, to: ['motion', 'noise'] },
     { flags: '--style-size <n>', help: 'longer side of the style image for its Grams (defaults to --size)', parse: positiveInt, to: 'styleSize' },
+    { flags: '--teacher-margin <px>', help: `mirrored context around each crop for the teacher's pass, cut off its output, so a student does not learn the frames teachers paint along borders (defaults to ${D.teacherMargin}; 0 = none)`, parse: (v) => Number(v), to: 'teacherMargin' },
     { flags: '--lr <x>', help: `Adam learning rate (defaults to ${D.adam.lr.toExponential()})`, parse: number, to: ['adam', 'lr'] },
     { flags: '--beta1 <x>', help: `Adam beta1 (defaults to ${D.adam.beta1})`, parse: number, to: ['adam', 'beta1'] },
     { flags: '--beta2 <x>', help: `Adam beta2 (defaults to ${D.adam.beta2})`, parse: number, to: ['adam', 'beta2'] },

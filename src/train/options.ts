@@ -10,6 +10,7 @@ import { defaultLayers, type VggWeights } from '../models/vgg.js';
 import { DEFAULT_MOTION } from '../temporal/stability.js';
 import { DEFAULT_ADAM, type LrSchedule } from './adam.js';
 import type { ResolvedTrainOptions, TrainOptions } from './spec.js';
+import { hasTeacher } from './teacher.js';
 import { BUILT_IN_TERMS } from './terms/index.js';
 
 export type { ResolvedTrainOptions, TrainOptions } from './spec.js';
@@ -27,6 +28,13 @@ export const TRAIN_DEFAULTS = Object.freeze({
   /** How many content photos preview when no preview photos are given. */
   previewPhotos: 2,
   prefetch: 2,
+  /**
+   * Reflected context (pixels per side) around each crop for the teacher's pass, cropped off its output.
+   * Teachers paint along image borders (la_muse a coloured frame, candy a light band on the right
+   * edge); with context the crop's border lies inside the teacher's picture, so a student does not
+   * learn the frame. 32 removes both (docs/students/teacher-margin.jpg).
+   */
+  teacherMargin: 32,
 });
 
 /** Option errors that need no file: checked before any work. */
@@ -44,6 +52,8 @@ export function checkOptions(o: TrainOptions): void {
   positiveInt(o.checkpointEvery, '--checkpoint-every');
   positiveInt(o.previewEvery, '--preview-every');
   positiveInt(o.styleSize, '--style-size');
+  // Wider than the crop is still mirror images of it (reflectPad folds back and forth), so no upper bound.
+  if (o.teacherMargin !== undefined && (!Number.isInteger(o.teacherMargin) || o.teacherMargin < 0)) throw new Error(`--teacher-margin must be a whole number of pixels >= 0, got ${o.teacherMargin}`);
   if (o.clipNorm !== undefined && !(o.clipNorm > 0)) throw new Error(`--clip-norm must be > 0, got ${o.clipNorm}`);
   if (o.budgetSeconds !== undefined && !(o.budgetSeconds > 0)) throw new Error(`the time budget must be > 0 seconds, got ${o.budgetSeconds}`);
   if (o.trainable !== undefined) {
@@ -108,6 +118,7 @@ export function resolveOptions(o: TrainOptions, vgg: VggWeights, resumedConfig?:
     checkpointEvery: o.checkpointEvery ?? D.checkpointEvery,
     previewEvery: o.previewEvery ?? D.previewEvery,
     prefetch: o.prefetch ?? D.prefetch,
+    teacherMargin: o.teacherMargin ?? D.teacherMargin,
   };
 }
 
@@ -122,6 +133,7 @@ export function runInfo(o: ResolvedTrainOptions): Record<string, unknown> {
     adam: o.adam,
     schedule: o.schedule,
     ...(o.clipNorm ? { clipNorm: o.clipNorm } : {}),
+    ...(hasTeacher(o) ? { teacherMargin: o.teacherMargin } : {}),
     ...(o.config.styles !== undefined ? { styles: o.styles.map((s) => ({ name: s.name, image: basename(s.image), ...(s.teacher ? { teacher: s.teacher } : {}) })) } : {}),
     ...(o.trainable ? { trainable: o.trainable } : {}),
     ...(o.budgetSeconds ? { budgetSeconds: o.budgetSeconds } : {}),

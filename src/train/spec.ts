@@ -61,6 +61,8 @@ export interface TrainOptions {
   readonly weights?: Partial<LossWeights> & { readonly [term: string]: number | undefined };
   /** Teacher for the distillation term (needed when weights.distill > 0; with weight 0 its distance is only logged): a registered name or a model file. */
   readonly teacher?: string;
+  /** Reflected context in pixels around each crop for the teacher's pass (see TRAIN_DEFAULTS.teacherMargin). Defaults to 32. */
+  readonly teacherMargin?: number;
   /** Random camera motions and noise of the stability term (used when weights.temporal > 0). */
   readonly motion?: Partial<MotionLimits>;
   /** Starting parameters (e.g. transfer-initialized from a teacher); random from `seed` when omitted. */
@@ -142,6 +144,7 @@ export interface ResolvedTrainOptions extends Omit<TrainOptions, 'vgg' | 'weight
   readonly checkpointEvery: number;
   readonly previewEvery: number;
   readonly prefetch: number;
+  readonly teacherMargin: number;
 }
 
 export interface LossTermDef {

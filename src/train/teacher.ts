@@ -1,4 +1,5 @@
-import type { Tensor } from '../graph/tensor.js';
+import { f32, type Tensor } from '../graph/tensor.js';
+import { reflectIndex } from '../io/pixels.js';
 import { stylesOf } from '../models/codec.js';
 import { loadModel } from '../models/load.js';
 import { createSession, type Session } from '../runtime/ort.js';
@@ -29,8 +30,12 @@ export interface TeacherRunner {
 export function teacherRunner(o: ResolvedTrainOptions, teacher: string | undefined): TeacherRunner {
   let session: Promise<Session> | undefined;
   let last: { content: Tensor<'float32'>; output: Promise<Tensor<'float32'>> } | undefined;
+  const m = o.teacherMargin;
   const output = (s: Session) => (content: Tensor<'float32'>) => {
-    if (last?.content !== content) last = { content, output: s.run({ input: content }, ['output']).then((r) => r.output as Tensor<'float32'>) };
+    if (last?.content !== content) {
+      const input = m ? reflectPad(content, m) : content;
+      last = { content, output: s.run({ input }, ['output']).then((r) => (m ? cropBorder(r.output as Tensor<'float32'>, m) : (r.output as Tensor<'float32'>))) };
+    }
     return last.output;
   };
   return {
@@ -46,4 +51,38 @@ export function teacherRunner(o: ResolvedTrainOptions, teacher: string | undefin
       if (session) await (await session).release();
     },
   };
+}
+
+/**
+ * An NCHW batch with `m` pixels of mirrored context on every side (edge pixel not repeated, like ONNX
+ * Pad 'reflect'); a margin wider than the image folds back and forth.
+ */
+export function reflectPad(t: Tensor<'float32'>, m: number): Tensor<'float32'> {
+  const [n, c, h, w] = t.dims as [number, number, number, number];
+  const H = h + 2 * m;
+  const W = w + 2 * m;
+  const out = f32([n, c, H, W]);
+  const rows = Array.from({ length: H }, (_, y) => reflectIndex(y - m, h));
+  const cols = Array.from({ length: W }, (_, x) => reflectIndex(x - m, w));
+  for (let p = 0; p < n * c; p++) {
+    const src = t.data.subarray(p * h * w, (p + 1) * h * w);
+    const dst = out.data.subarray(p * H * W, (p + 1) * H * W);
+    for (let y = 0; y < H; y++) {
+      const sr = rows[y]! * w;
+      for (let x = 0; x < W; x++) dst[y * W + x] = src[sr + cols[x]!]!;
+    }
+  }
+  return out;
+}
+
+/** The NCHW batch without `m` pixels on every side: a reflectPad input's own area. */
+export function cropBorder(t: Tensor<'float32'>, m: number): Tensor<'float32'> {
+  const [n, c, H, W] = t.dims as [number, number, number, number];
+  const h = H - 2 * m;
+  const w = W - 2 * m;
+  const out = f32([n, c, h, w]);
+  for (let p = 0; p < n * c; p++) {
+    for (let y = 0; y < h; y++) out.data.set(t.data.subarray(p * H * W + (y + m) * W + m, p * H * W + (y + m) * W + m + w), p * h * w + y * w);
+  }
+  return out;
 }

@@ -13,5 +13,5 @@ node --import tsx src/cli/entry.ts train --teacher "$teacher" --style "$style" \
   --content "${STYLECAST_MIRROR:?set STYLECAST_MIRROR}/photos/train" --size 128 --style-size 256 --batch 4 \
   --steps "${STEPS:-3000}" --lr 2e-3 --schedule cosine --seed 1 --threads 1 --checkpoint-every 100 --keep-checkpoint \
   --distill-weight 0.1 --teacher-style-weight 1e-3 --teacher-content-weight 1e-3 --style-weight 3e-4 \
-  --content-weight 1e-4 --tv-weight 0 --head tanh --chart "$out/${name}_loss.png" "$@" \
+  --content-weight 1e-4 --tv-weight 0 --teacher-margin 0 --head tanh --chart "$out/${name}_loss.png" "$@" \
   -o "$out/$name.onnx" --overwrite --json "${resume[@]}" >> "$out/$name.jsonl" 2>> "$out/$name.err"

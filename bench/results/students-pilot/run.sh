@@ -10,5 +10,5 @@ resume=(); [ -f "$out/$name.onnx.ckpt" ] && resume=(--resume "$out/$name.onnx.ck
 cd "$repo"
 node --import tsx src/cli/entry.ts train --init "models/$student.onnx" --teacher "$teacher" --style "$style" \
   --content "${STYLECAST_MIRROR:?set STYLECAST_MIRROR}/photos/train" --size 128 --style-size 256 --batch 4 \
-  --steps 400 --lr 1e-3 --seed 7 --threads 1 --checkpoint-every 50 --keep-checkpoint --json \
+  --steps 400 --lr 1e-3 --seed 7 --threads 1 --checkpoint-every 50 --keep-checkpoint --teacher-margin 0 --json \
   -o "$out/$name.onnx" "${resume[@]}" "$@" >> "$out/$name.jsonl" 2>> "$out/$name.err"
