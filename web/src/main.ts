@@ -18,8 +18,8 @@ interface ModelEntry {
 
 /** Picker groups, in the server's order (fastest first): the speed class says what to expect live. */
 const SPEED_LABELS: Readonly<Record<string, string>> = {
-  // Measured in this page's live loop on a 2-core CPU at 640x480, WASM with 2 threads (bench/results/browser.md).
-  'real-time': 'Real-time (~7 fps in the browser on a 2-core CPU)',
+  // Measured in this page's live loop on 2-core CPUs at 640x480, WASM with 2 threads (bench/results/browser.md: 4.9-6.6 fps).
+  'real-time': 'Real-time (~5-7 fps at full size in the browser on a 2-core CPU; Smooth holds 15)',
   balanced: 'Balanced',
   full: 'Full quality (slow: ~0.5 fps in the browser at 640x480)',
 };
@@ -27,7 +27,7 @@ const SPEED_LABELS: Readonly<Record<string, string>> = {
 /**
  * The smooth / sharp control: 'smooth' holds this frame rate by stylizing at a lower resolution when
  * the model cannot keep up (LiveStylizer's targetFps); 'sharp' stylizes every frame at full size.
- * 15 fps reads as fluid motion and is twice what the real-time students reach at 640x480 here.
+ * 15 fps reads as fluid motion and is two to three times what the real-time students reach at 640x480 here.
  */
 const SMOOTH_FPS = 15;
 type Mode = 'smooth' | 'sharp';
