@@ -360,6 +360,9 @@ async function measureSpeed(s: Setup, file: string, rounds: number): Promise<Spe
       const feeds: Feeds = { input: inputFor(c.model), ...(styles ? { [STYLE_INPUT]: styleFeed(styles, c.mix, c.model.info.name) } : {}) };
       return { session: sessions[i]!, feeds };
     });
+    // The quality part just kept both cores busy: time only once the machine is quiet again (ground
+    // rule: load under 1.5), or after 5 minutes, which the recorded load then shows.
+    for (const end = Date.now() + 5 * 60_000; loadavg()[0]! > 1.5 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 5000));
     const loadBefore = load();
     log(`speed: ${rounds} rounds of ${contestants.length} at ${SPEED.width}x${SPEED.height}, ${SPEED.threads} threads; load before ${loadBefore.join(' / ')}`);
     const times = await timeInTurn(runs, { trials: rounds, warmup: SPEED.warmup, onTrial: (t) => (t + 1) % 10 === 0 && log(`speed: round ${t + 1}/${rounds}`) });
