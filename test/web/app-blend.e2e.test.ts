@@ -207,8 +207,11 @@ test('a single-style model hides the blend control; a multi-style one brings it 
   const s = await state();
   assert.deepEqual([s.styles, s.mix, s.modelMessage], [[], null, null]);
   assert.equal((await hud()).mix, undefined);
-  await page.waitForFunction(() => /\nbackend /.test(document.getElementById('hud')!.textContent!));
-  assert.doesNotMatch((await page.textContent('#hud'))!, /\nmix /);
+  // The HUD text is redrawn every 250 ms: wait for a redraw without the mix line.
+  await page.waitForFunction(() => {
+    const text = document.getElementById('hud')!.textContent!;
+    return /\nbackend /.test(text) && !/\nmix /.test(text);
+  }, undefined, { timeout: 10_000 });
 
   await page.selectOption('#style', 'multi');
   await shown('multi', (await state()).shown + 1);
