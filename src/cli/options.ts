@@ -1,4 +1,6 @@
 import { InvalidArgumentError } from 'commander';
+import { REGISTRY } from '../io/registry.js';
+import { checkContext } from '../models/pixel-io.js';
 import { parseStyleMix, type StyleMix } from '../models/styles.js';
 import { checkTargetFps } from '../runtime/adaptive.js';
 
@@ -44,4 +46,25 @@ export function ffmpegThreads(value: string): number {
   if (v === 'auto') return 0;
   if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`expected a number of threads or 'auto', got '${value}'`);
   return Number(v);
+}
+
+/** Mirrored context the built-in teachers get unless told otherwise: enough to keep their border frames out. */
+export const TEACHER_CONTEXT = 32;
+
+/** Help of the `--context` flag of the commands that stylize. */
+export const CONTEXT_HELP = `pixels of mirrored context around each image, cut off the result, so the model paints no frame along the borders (as la_muse does); costs the extra area (defaults to ${TEACHER_CONTEXT} for the built-in teachers, 0 otherwise)`;
+
+/** `--context <px>`: a whole number of pixels from 0 up. */
+export function contextPx(value: string): number {
+  try {
+    return checkContext(/^\d+$/.test(value.trim()) ? Number(value) : NaN);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message.replace(/got .*$/, `got '${value}'`));
+  }
+}
+
+/** The context a command runs `model` (its -m value) with: the flag's, else the built-in teachers' default. */
+export function contextFor(model: string, flag: number | undefined): number {
+  if (flag !== undefined) return flag;
+  return REGISTRY.some((e) => e.name === model && e.kind === 'teacher') ? TEACHER_CONTEXT : 0;
 }

@@ -6,7 +6,7 @@ import { loadModel } from '../models/load.js';
 import { stylizeFiles } from '../runtime/files.js';
 import { checkStyleOption } from '../runtime/session-stylizer.js';
 import { formatStyleMix, type StyleMix } from '../models/styles.js';
-import { positiveInt, STYLE_HELP, styleMix } from './options.js';
+import { CONTEXT_HELP, contextFor, contextPx, positiveInt, STYLE_HELP, styleMix } from './options.js';
 import { checkOutputs, overwriteOption } from './outputs.js';
 
 interface Flags {
@@ -16,6 +16,7 @@ interface Flags {
   threads?: number;
   batch?: number;
   style?: StyleMix;
+  context?: number;
   overwrite?: boolean;
 }
 
@@ -43,7 +44,8 @@ export function register(program: Command): void {
     .option('--max-side <n>', 'downscale so the longer side is at most n pixels', positiveInt)
     .option('--threads <n>', 'onnxruntime intra-op threads (defaults to all cores)', positiveInt)
     .option('--batch <n>', 'images per network run (same-size images only; defaults to 4)', positiveInt)
-    .option('--style <name|mix>', STYLE_HELP, styleMix);
+    .option('--style <name|mix>', STYLE_HELP, styleMix)
+    .option('--context <px>', CONTEXT_HELP, contextPx);
   overwriteOption(cmd).action(async (inputs: string[], f: Flags) => {
     const outDir = f.output && (inputs.length > 1 || f.output.endsWith('/') || (await isDir(f.output))) ? f.output : undefined;
     const targets = inputs.map((input) => (outDir ? join(outDir, styledName(input, f.model, f.style)) : f.output ?? join(dirname(input), styledName(input, f.model, f.style))));
@@ -62,6 +64,7 @@ export function register(program: Command): void {
       ...(f.maxSide ? { maxSide: f.maxSide } : {}),
       ...(f.threads ? { threads: f.threads } : {}),
       ...(f.batch ? { batchSize: f.batch } : {}),
+      context: contextFor(f.model, f.context),
       onFile: (e) => {
         if (e.ok) process.stdout.write(`${e.output}  (${e.width}x${e.height}, ${e.ms.toFixed(0)} ms)\n`);
         else process.stderr.write(`stylecast: ${e.error}\n`);

@@ -3,13 +3,14 @@ import { DEFAULT_MODEL } from '../io/registry.js';
 import { SingleBar } from 'cli-progress';
 import { stylizeVideo, type VideoEvent } from '../video/stylize.js';
 import type { StyleMix } from '../models/styles.js';
-import { ffmpegThreads, positiveInt, size, STYLE_HELP, styleMix, targetFps } from './options.js';
+import { CONTEXT_HELP, contextFor, contextPx, ffmpegThreads, positiveInt, size, STYLE_HELP, styleMix, targetFps } from './options.js';
 import { checkOutputs, overwriteOption } from './outputs.js';
 
 interface Flags {
   output: string;
   model: string;
   style?: StyleMix;
+  context?: number;
   size?: [number, number];
   raw?: boolean;
   rate?: [number, number];
@@ -49,6 +50,7 @@ export function register(program: Command): void {
     .requiredOption('-o, --output <file|->', "output video (.mp4, .mkv, .webm, .mov, .rgb...), or '-' for stdout")
     .option('-m, --model <name|file.onnx>', `registered model name or stylecast .onnx file (defaults to the real-time ${DEFAULT_MODEL})`, DEFAULT_MODEL)
     .option('--style <name|mix>', STYLE_HELP, styleMix)
+    .option('--context <px>', CONTEXT_HELP, contextPx)
     .option('--size <WxH>', 'frame size to stylize and write (defaults to the source size; required with --raw)', size)
     .option('--raw', "stdin carries packed rgb24 frames of --size (no container)")
     .option('--rate <fps>', 'frame rate of raw stdin frames, e.g. 30 or 30000/1001 (defaults to 30)', rate)
@@ -85,6 +87,7 @@ export function register(program: Command): void {
       const r = await stylizeVideo(input, f.output, {
         model: f.model,
         ...(f.style === undefined ? {} : { style: f.style }),
+        context: contextFor(f.model, f.context),
         ...(f.size ? { size: { width: f.size[0], height: f.size[1] } } : {}),
         ...(f.raw ? { rawInput: true } : {}),
         ...(f.rate ? { rate: f.rate } : {}),

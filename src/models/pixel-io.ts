@@ -24,6 +24,12 @@ export interface PixelLayout {
    * and not rounded, what quality metrics are measured on.
    */
   readonly output: PixelChannels | 'planes';
+  /**
+   * Pixels of mirrored context the network sees on every side of the frame, cut off its output
+   * (0, the default, adds none). A network that paints a frame along the image's borders (some
+   * teachers do: la_muse a red-green one) paints it in the context instead; it costs the extra area.
+   */
+  readonly context?: number;
 }
 
 export const PIXELS_INPUT = 'pixels';
@@ -49,17 +55,21 @@ export interface NetworkIO {
 const int64 = (g: Graph, v: number) => g.constant(tensor('int64', [], BigInt64Array.of(BigInt(v))), 'int');
 
 /**
- * Reflect `x` (NCHW) at the end of `axis` from its length `n` (an int64 scalar) up to the grid: a
- * multiple of `stride` and at least `minSide`. Mirrors without repeating the edge, folding as often as
- * needed (numpy's 'reflect', which ONNX Pad refuses beyond one fold): only the new strip is gathered.
+ * Reflect `x` (NCHW) along `axis` from its length `n` (an int64 scalar) up to the grid: a multiple of
+ * `stride` and at least `minSide`, with `context` mirrored pixels before it and at least as many
+ * after. Mirrors without repeating the edge, folding as often as needed (numpy's 'reflect', which
+ * ONNX Pad refuses beyond one fold). Without context only the new strip at the end is gathered.
  */
-function reflectToGrid(x: Value, axis: number, n: Value, { stride, minSide }: PixelGrid): Value {
-  const target = mul(div(add(where(less(n, minSide), minSide, n), stride - 1), stride), stride);
-  const at = range(n, target, int64(x.graph, 1));
-  // Mirror positions repeat with period 2(n - 1); a single row or column repeats itself.
+function reflectToGrid(x: Value, axis: number, n: Value, { stride, minSide }: PixelGrid, context: number): Value {
+  const padded = context ? add(n, 2 * context) : n;
+  const target = mul(div(add(where(less(padded, minSide), minSide, padded), stride - 1), stride), stride);
+  const at = context ? range(int64(x.graph, -context), sub(target, context), int64(x.graph, 1)) : range(n, target, int64(x.graph, 1));
+  // Mirror positions repeat with period 2(n - 1); a single row or column repeats itself. Shifted by
+  // whole periods first, so Mod never sees a negative position.
   const period = where(less(n, 2), 1, sub(mul(n, 2), 2));
-  const k = mod(at, period);
-  return concat([x, gather(x, where(less(k, n), k, sub(period, k)), axis)], axis);
+  const k = mod(context ? add(at, mul(period, context)) : at, period);
+  const mirrored = gather(x, where(less(k, n), k, sub(period, k)), axis);
+  return context ? mirrored : concat([x, mirrored], axis);
 }
 
 /** Clamped planes [N, 3, H, W] -> 8-bit frames [N, H, W, channels]. */
@@ -80,8 +90,8 @@ function toFrames(planes: Value, pixels: Value, shape: Value, layout: PixelLayou
 /**
  * Wrap a float style network (ONNX bytes: NCHW RGB in `io.input`, the same out in `io.output`) so
  * that it takes `pixels`, uint8 [N, H, W, layout.input], any size, and gives `stylized` (see
- * {@link PixelLayout}) at the same size. Inside: drop alpha, NHWC -> NCHW, reflect-pad at the bottom
- * and right to the stride grid, cast (and scale to the input range), the network, crop, clamp, then
+ * {@link PixelLayout}) at the same size. Inside: drop alpha, NHWC -> NCHW, reflect-pad (the layout's
+ * context on every side, then at the bottom and right to the stride grid), cast (and scale to the input range), the network, crop, clamp, then
  * round and cast back to 8-bit frames. The network's other inputs (a style choice, say) stay inputs.
  */
 export function withPixelIO(network: Uint8Array, layout: PixelLayout, grid: PixelGrid, io: NetworkIO = { input: 'input', output: 'output' }): Uint8Array {
@@ -91,22 +101,33 @@ export function withPixelIO(network: Uint8Array, layout: PixelLayout, grid: Pixe
   // Moved and padded as bytes, a quarter of the floats' traffic.
   let x = transpose(pixels, [0, 3, 1, 2]);
   if (layout.input === 4) x = slice(x, { starts: [0], ends: [3], axes: [1] });
-  if (grid.stride > 1 || grid.minSide > 1) {
-    x = reflectToGrid(x, 2, gather(shape, int64(g, 1), 0), grid);
-    x = reflectToGrid(x, 3, gather(shape, int64(g, 2), 0), grid);
+  const context = checkContext(layout.context ?? 0);
+  if (grid.stride > 1 || grid.minSide > 1 || context) {
+    x = reflectToGrid(x, 2, gather(shape, int64(g, 1), 0), grid, context);
+    x = reflectToGrid(x, 3, gather(shape, int64(g, 2), 0), grid, context);
   }
   let input = cast(x, 'float32');
   const [lo, hi] = grid.inputRange ?? [0, 255];
   if (lo !== 0 || hi !== 255) input = add(mul(input, (hi - lo) / 255), lo);
   const output = g.input('network-output', 'float32', ['batch', 3, null, null]);
-  const planes = clip(cropTo(output, slice(shape, { starts: [1], ends: [3], axes: [0] }), [2, 3]), 0, 255);
+  const size = slice(shape, { starts: [1], ends: [3], axes: [0] });
+  const planes = clip(context ? cropTo(output, add(size, context), [2, 3], context) : cropTo(output, size, [2, 3]), 0, 255);
   g.output(layout.output === 'planes' ? where(isNan(planes), 0, planes) : toFrames(planes, pixels, shape, { ...layout, output: layout.output }), PIXELS_OUTPUT);
   const what = layout.output === 'planes' ? 'float RGB planes' : `uint8 ${layout.output === 4 ? 'RGBA' : 'RGB'} frames`;
   return toOnnxAround(g, { onnx: network, input: [io.input, input], output: [io.output, output], minOpset: PIXEL_IO_MIN_OPSET }, { docString: `stylecast pixel I/O: uint8 ${layout.input === 4 ? 'RGBA' : 'RGB'} frames in, ${what} out` });
 }
 
+/** Largest context accepted: beyond it the extra area (and its cost) is surely a mistake. */
+export const MAX_CONTEXT = 256;
+
+/** A context in pixels, refused in one line unless an integer from 0 to MAX_CONTEXT. */
+export function checkContext(px: number): number {
+  if (!Number.isInteger(px) || px < 0 || px > MAX_CONTEXT) throw new Error(`context must be a whole number of pixels from 0 to ${MAX_CONTEXT}, got ${px}`);
+  return px;
+}
+
 /** Cache key of a layout, for sessions kept per (model, layout). */
-export const layoutKey = (l: PixelLayout): string => `${l.input}:${l.output}`;
+export const layoutKey = (l: PixelLayout): string => `${l.input}:${l.output}${l.context ? `:${l.context}` : ''}`;
 
 const cache = new WeakMap<LoadedModel, Map<string, Uint8Array>>();
 

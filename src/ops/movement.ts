@@ -195,10 +195,10 @@ export function slice(x: Value, s: SliceSpec): Value {
   return g.apply(SLICE, ins, {})[0]!;
 }
 
-/** The first ends[i] entries of x along axes[i], with `ends` (int64, one per axis) known only at run time. */
-export function cropTo(x: Value, ends: Value, axes: readonly number[]): Value {
+/** Entries `start` .. ends[i] - 1 of x along axes[i], with `ends` (int64, one per axis) known only at run time. */
+export function cropTo(x: Value, ends: Value, axes: readonly number[], start = 0): Value {
   const g = x.graph;
-  return g.apply(SLICE, [x, g.constant(i64(axes.map(() => 0)), 'starts'), ends, g.constant(i64(axes), 'axes')], {})[0]!;
+  return g.apply(SLICE, [x, g.constant(i64(axes.map(() => start)), 'starts'), ends, g.constant(i64(axes), 'axes')], {})[0]!;
 }
 
 export interface ConcatAttrs {

@@ -4,7 +4,7 @@
  */
 import { f32, tensor, type Tensor } from '../graph/tensor.js';
 import { stylesOf, type LoadedModel } from '../models/codec.js';
-import { layoutKey, PIXELS_INPUT, PIXELS_OUTPUT, type PixelChannels, type PixelLayout } from '../models/pixel-io.js';
+import { checkContext, layoutKey, PIXELS_INPUT, PIXELS_OUTPUT, type PixelChannels, type PixelLayout } from '../models/pixel-io.js';
 import { mixWeights, type StyleMix } from '../models/styles.js';
 import { STYLE_INPUT } from '../models/transformer.js';
 import { checkImage, colorChannels, sizeBatches, toColor8, type RawImage } from '../io/pixels.js';
@@ -49,6 +49,13 @@ export interface SessionStylizerOptions {
   readonly inFlight: number;
   /** A multi-style model's style or mix (a name, or weights by name); defaults to its first style. */
   readonly style?: StyleMix;
+  /** Pixels of mirrored context around every image, cut off the output (see PixelLayout.context). Defaults to 0. */
+  readonly context?: number;
+}
+
+/** The body options a Stylizer factory passes on from its own: the style and the context, where given. */
+export function bodyOptions(opts: Pick<SessionStylizerOptions, 'style' | 'context'>): Pick<SessionStylizerOptions, 'style' | 'context'> {
+  return { ...(opts.style === undefined ? {} : { style: opts.style }), ...(opts.context === undefined ? {} : { context: opts.context }) };
 }
 
 /** Refuse a batch size that is not a positive integer (every Stylizer factory checks this first). */
@@ -80,6 +87,8 @@ export class SessionStylizer<S extends Session = Session> implements FrameStyliz
   private readonly sessions = new Map<string, Promise<S>>();
   /** The `style` input of a multi-style model (mix weights, summing to 1); empty for a single-style one. */
   private mix: Float32Array;
+  /** Mirrored context around every image, in pixels (part of each session's layout). */
+  readonly context: number;
 
   constructor(
     readonly model: LoadedModel,
@@ -88,6 +97,7 @@ export class SessionStylizer<S extends Session = Session> implements FrameStyliz
   ) {
     this.batchSize = checkBatchSize(opts.batchSize);
     this.inFlight = opts.inFlight;
+    this.context = checkContext(opts.context ?? 0);
     this.mix = this.weightsOf(opts.style);
   }
 
@@ -136,7 +146,7 @@ export class SessionStylizer<S extends Session = Session> implements FrameStyliz
       if (running.size >= this.inFlight) await Promise.race(running);
       const batch = chunk.map((i) => images[i]!);
       const c = colorChannels(batch[0]!);
-      const done = this.run(batch, { input: c, output: c }, mix, opts.transfer ?? false).then((out) => {
+      const done = this.run(batch, this.layout(c, c), mix, opts.transfer ?? false).then((out) => {
         const size = out.data.length / chunk.length;
         // Views into the batch's output, no copy.
         chunk.forEach((i, k) => (results[i] = { width: batch[k]!.width, height: batch[k]!.height, channels: c, data: out.data.subarray(k * size, (k + 1) * size) as Uint8Array }));
@@ -159,7 +169,11 @@ export class SessionStylizer<S extends Session = Session> implements FrameStyliz
    * measured on these rather than on 8-bit images.
    */
   async stylizeFloat(image: RawImage, opts: Pick<StylizeOptions, 'style'> = {}): Promise<Float32Array> {
-    return (await this.run([image], { input: colorChannels(image), output: 'planes' }, this.mixFor(opts), false)).data as Float32Array;
+    return (await this.run([image], this.layout(colorChannels(image), 'planes'), this.mixFor(opts), false)).data as Float32Array;
+  }
+
+  private layout(input: PixelChannels, output: PixelLayout['output']): PixelLayout {
+    return this.context ? { input, output, context: this.context } : { input, output };
   }
 
   /** The `style` feed of a call: its own style, else the one set (empty for a single-style model). */

@@ -2,7 +2,7 @@ import type { LoadedModel } from '../models/modelfile.js';
 import type { StyleMix } from '../models/styles.js';
 import { layoutKey, pixelOnnx, type PixelLayout } from '../models/pixel-io.js';
 import { createSession, type Session, type SessionOptions } from './ort.js';
-import { checkBatchSize, checkStyleOption, SessionStylizer, type PixelSessions, type SessionStylizerOptions } from './session-stylizer.js';
+import { bodyOptions, checkBatchSize, checkStyleOption, SessionStylizer, type PixelSessions, type SessionStylizerOptions } from './session-stylizer.js';
 
 export interface StylizerOptions extends SessionOptions {
   /** Most images per network run. Defaults to 4. */
@@ -17,6 +17,12 @@ export interface StylizerOptions extends SessionOptions {
    * normalized). Defaults to its first style; change it later with setStyle() or per call.
    */
   readonly style?: StyleMix;
+  /**
+   * Pixels of mirrored context the network sees around every image, cut off its output: a teacher
+   * that paints a frame along the borders paints it there instead (32 does for the built-in
+   * teachers), at the cost of the extra area. Defaults to 0.
+   */
+  readonly context?: number;
 }
 
 // Sessions are expensive to create (graph optimization); share them per model bytes, threads and layout.
@@ -55,7 +61,7 @@ export class Stylizer extends SessionStylizer {
     const batchSize = checkBatchSize(opts.batchSize ?? 4);
     checkStyleOption(model, opts.style);
     // onnxruntime-node's run() blocks this thread, so there is nothing to overlap a second batch with.
-    const body: SessionStylizerOptions = { batchSize, inFlight: 1, ...(opts.style === undefined ? {} : { style: opts.style }) };
+    const body: SessionStylizerOptions = { batchSize, inFlight: 1, ...bodyOptions(opts) };
     if (!opts.profilePrefix && opts.shared !== false) return new Stylizer(model, (layout) => sharedSession(model, opts, layout), body, []);
     const owned: Promise<Session>[] = [];
     const open = (layout: PixelLayout) => {

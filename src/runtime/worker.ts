@@ -3,7 +3,7 @@ import type { LoadedModel } from '../models/modelfile.js';
 import { layoutKey, pixelOnnx } from '../models/pixel-io.js';
 import type { FromWorker, ToWorker } from './infer-worker.js';
 import type { Feeds, Fetches, Session } from './session.js';
-import { checkBatchSize, checkStyleOption, SessionStylizer, type SessionStylizerOptions, type StylizerTiming } from './session-stylizer.js';
+import { bodyOptions, checkBatchSize, checkStyleOption, SessionStylizer, type SessionStylizerOptions, type StylizerTiming } from './session-stylizer.js';
 import type { StylizerOptions } from './stylizer.js';
 import { buffersOf } from './transfer.js';
 
@@ -141,7 +141,7 @@ export class WorkerStylizer extends SessionStylizer {
     const batchSize = checkBatchSize(opts.batchSize ?? 1);
     checkStyleOption(model, opts.style);
     // Every batch of a call goes to the thread at once: it runs them in order while the next are prepared.
-    return new WorkerStylizer(model, new NetworkThread(), opts.threads, { batchSize, inFlight: Infinity, ...(opts.style === undefined ? {} : { style: opts.style }) });
+    return new WorkerStylizer(model, new NetworkThread(), opts.threads, { batchSize, inFlight: Infinity, ...bodyOptions(opts) });
   }
 
   /** Copies here; network runs as the thread measured them (waiting behind other runs excluded). */

@@ -12,7 +12,7 @@ import type { FifoPolicy } from '../runtime/fifo.js';
 import type { RawImage } from '../io/pixels.js';
 import { checkTargetFps, type ScaleState } from '../runtime/adaptive.js';
 import { runPipeline, type PipelineEvent, type PipelineStats, type ShapePolicy } from '../runtime/pipeline.js';
-import { checkStyleOption } from '../runtime/session-stylizer.js';
+import { bodyOptions, checkStyleOption } from '../runtime/session-stylizer.js';
 import { ScaledStylizer } from '../runtime/scaled-stylizer.js';
 import { WorkerStylizer, type FrameStylizer, type StylizerTiming } from '../runtime/worker.js';
 import { defaultVideoThreads, type VideoThreads } from './threads.js';
@@ -22,6 +22,8 @@ export interface VideoOptions {
   readonly model?: string | LoadedModel;
   /** A multi-style model's style or mix (a name, or weights by name); defaults to its first style. */
   readonly style?: StyleMix;
+  /** Pixels of mirrored context around every frame, cut off the output (see StylizerOptions.context). Defaults to 0. */
+  readonly context?: number;
   /** Frame size to stylize and write (source frames are scaled by ffmpeg). Defaults to the source's. */
   readonly size?: { readonly width: number; readonly height: number };
   /**
@@ -199,7 +201,7 @@ export async function stylizeVideo(input: string, output: string, opts: VideoOpt
   }
   if (muxer === 'rawvideo') audio = {};
 
-  const own = model ? await WorkerStylizer.create(model, { ...(threads.inference ? { threads: threads.inference } : {}), ...(opts.style === undefined ? {} : { style: opts.style }), batchSize: opts.batchSize ?? 1 }) : undefined;
+  const own = model ? await WorkerStylizer.create(model, { ...(threads.inference ? { threads: threads.inference } : {}), ...bodyOptions(opts), batchSize: opts.batchSize ?? 1 }) : undefined;
   const network = own ?? opts.stylizer!;
   const stylizer = opts.targetFps !== undefined ? new ScaledStylizer(network, { targetFps: opts.targetFps, ...(model ? { stride: model.stride, minSide: model.minSide } : {}) }) : network;
   const onEvent = opts.onEvent;

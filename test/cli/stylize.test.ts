@@ -5,6 +5,7 @@ import { deflateSync, crc32 } from 'node:zlib';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { writeModelFile } from '../../src/models/modelfile.js';
+import { contextFor, TEACHER_CONTEXT } from '../../src/cli/options.js';
 import { runCli } from '../helpers/cli.js';
 import { mirrorPath, needsMirror } from '../helpers/assets.js';
 import { tinyModel } from '../helpers/models.js';
@@ -158,6 +159,34 @@ for (const c of cases) {
     assert.deepEqual(readdirSync(join(dir, 'out')).sort(), before, 'no partial or temp files');
   });
 }
+
+test('--context: the border sees mirrored pixels (it changes there), the size stays; the built-in teachers get 32 unless told', async () => {
+  const read = async (args: string[]) => {
+    const o = join(dir, 'out', `ctx-${args.join('')}.png`);
+    const r = await runCli(['stylize', photo, '-m', model, '-o', o, '--threads', '1', ...args]);
+    assert.equal(r.code, 0, r.stderr);
+    const { data, info } = await sharp(o).raw().toBuffer({ resolveWithObject: true });
+    assert.deepEqual([info.width, info.height], [40, 30]);
+    return data;
+  };
+  const [plain, zero, wide] = [await read([]), await read(['--context', '0']), await read(['--context', '12'])];
+  assert.ok(plain.equals(zero), 'a file model gets no context by default');
+  assert.ok(!plain.subarray(0, 40 * 3).equals(wide.subarray(0, 40 * 3)), 'the top row changes with context');
+  assert.equal(contextFor('la_muse', undefined), TEACHER_CONTEXT);
+  assert.equal(contextFor('candy', 0), 0);
+  assert.equal(contextFor('candy_rt', undefined), 0);
+  assert.equal(contextFor('./la_muse.onnx', undefined), 0);
+});
+
+test('--context refuses negatives, fractions, words and more than 256 in one line (beside the usage hint), writing nothing', async () => {
+  for (const bad of ['-4', '2.5', 'wide', '1000', '']) {
+    const r = await runCli(['stylize', photo, '-m', model, '-o', out(), `--context=${bad}`]);
+    assert.equal(r.code, 1, bad);
+    assert.match(r.stderr, new RegExp(`--context <px>' argument '${bad.replace('.', '\\.')}' is invalid\\. context must be a whole number of pixels from 0 to 256, got '${bad.replace('.', '\\.')}'`));
+    assert.equal(r.stderr.trim().split('\n').filter((l) => !l.includes('--help for usage')).length, 1, r.stderr);
+    assert.ok(!existsSync(out()));
+  }
+});
 
 test('a folder keeps one file per input and model: three models, three results', async () => {
   const folder = join(dir, 'three');

@@ -4,11 +4,11 @@ import onnxProto from 'onnx-proto';
 import { Graph } from '../../src/graph/graph.js';
 import { toOnnx } from '../../src/graph/onnx.js';
 import { f32, tensor, type Tensor } from '../../src/graph/tensor.js';
-import { imagesToTensor, type RawImage } from '../../src/io/pixels.js';
+import { imagesToTensor, reflectIndex, roundUp, type RawImage } from '../../src/io/pixels.js';
 import { inferenceOnnx } from '../../src/models/inference.js';
 import { loadModel } from '../../src/models/load.js';
 import type { LoadedModel } from '../../src/models/modelfile.js';
-import { pixelOnnx, withPixelIO, type PixelChannels, type PixelLayout } from '../../src/models/pixel-io.js';
+import { checkContext, layoutKey, MAX_CONTEXT, pixelOnnx, withPixelIO, type PixelChannels, type PixelLayout } from '../../src/models/pixel-io.js';
 import { div, mul, sub } from '../../src/ops/index.js';
 import { createSession, type Session } from '../../src/runtime/ort.js';
 import { needsMirror } from '../helpers/assets.js';
@@ -167,4 +167,89 @@ test('pixelOnnx is made once per model and layout; the model file keeps its floa
   assert.notEqual(pixelOnnx(model, { input: 4, output: 4 }), a);
   const parsed = onnxProto.onnx.ModelProto.decode(model.onnx);
   assert.deepEqual(parsed.graph!.input!.map((v) => v.name), ['input']);
+});
+
+/**
+ * The context's reference: the frame as float NCHW at positions -m .. of its endless mirror (up to the
+ * stride grid of the padded size), the float network, then its own area cut out, clamped and rounded.
+ */
+async function contextPath(float: Session, model: LoadedModel, img: RawImage, m: number): Promise<Uint8Array> {
+  const { width: w, height: h, channels: c } = img;
+  const H = roundUp(Math.max(h + 2 * m, model.minSide), model.stride);
+  const W = roundUp(Math.max(w + 2 * m, model.minSide), model.stride);
+  const x = f32([1, 3, H, W]);
+  for (let k = 0; k < 3; k++)
+    for (let y = 0; y < H; y++)
+      for (let v = 0; v < W; v++) x.data[(k * H + y) * W + v] = img.data[(reflectIndex(y - m, h) * w + reflectIndex(v - m, w)) * c + k]!;
+  const out = (await float.run({ input: x })).output as Tensor<'float32'>;
+  const [, , oh, ow] = out.dims as [number, number, number, number];
+  const got = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++)
+    for (let v = 0; v < w; v++)
+      for (let k = 0; k < 3; k++) {
+        const o = out.data[(k * oh + y + m) * ow + v + m]!;
+        got[(y * w + v) * 3 + k] = Math.round(o > 0 ? (o < 255 ? o : 255) : 0);
+      }
+  return got;
+}
+
+test('context: the network sees mirrored pixels on every side, cut off its output (= the JS reference within 1 level)', async () => {
+  for (const model of [tinyModel(), tinyModel({ padding: 'same', upsample: 'transpose', head: 'tanh', finalNorm: true, bias: false })]) {
+    const float = await createSession(inferenceOnnx(model), { threads: 1 });
+    try {
+      for (const m of [1, 5, 16]) {
+        for (const input of [3, 4] as const) {
+          const session = await createSession(pixelOnnx(model, { input, output: 3, context: m }), { threads: 1 });
+          try {
+            // 1x1 and 2x3 fold the mirror many times; 33x17 is off the stride grid.
+            for (const [w, h] of [[1, 1], [2, 3], [33, 17], [12, 8]] as const) {
+              const img = noise(w, h, input, m * 7 + w);
+              const got = (await session.run({ pixels: tensor('uint8', [1, h, w, input], img.data as Uint8Array) })).stylized!;
+              assert.deepEqual(got.dims, [1, h, w, 3]);
+              const want = await contextPath(float, model, img, m);
+              let diff = 0;
+              want.forEach((v, i) => (diff = Math.max(diff, Math.abs(v - Number(got.data[i])))));
+              assert.ok(diff <= 1, `context ${m}, ${w}x${h}, ${input} channels: differs by ${diff}`);
+            }
+          } finally {
+            await session.release();
+          }
+        }
+      }
+    } finally {
+      await float.release();
+    }
+  }
+});
+
+test('context: an identity network gives the frame back exactly; the context changes what a neighbourhood network sees at the border', async () => {
+  const identity = network((x) => mul(x, 1));
+  const img = noise(5, 3, 3, 11);
+  const grid = { stride: 4, minSide: 8 };
+  assert.deepEqual(await runPixels(withPixelIO(identity, { input: 3, output: 3, context: 3 }, grid), { input: 3, output: 3 }, Array.from(img.data)), Array.from(img.data));
+  // A model whose output at a pixel depends on its neighbours: its border pixels change with context, its middle does not.
+  const model = tinyModel();
+  const frame = noise(40, 40, 3, 5);
+  const run = async (context: number) => {
+    const s = await createSession(pixelOnnx(model, { input: 3, output: 3, context }), { threads: 1 });
+    try {
+      return (await s.run({ pixels: tensor('uint8', [1, 40, 40, 3], frame.data as Uint8Array) })).stylized!.data as Uint8Array;
+    } finally {
+      await s.release();
+    }
+  };
+  const [plain, wide] = [await run(0), await run(8)];
+  assert.notDeepEqual(plain.subarray(0, 40 * 3), wide.subarray(0, 40 * 3), 'the top row sees the mirrored context');
+});
+
+test('context: refused in one line unless a whole number of pixels from 0 to the maximum; sessions are kept per context', () => {
+  assert.equal(checkContext(0), 0);
+  assert.equal(checkContext(MAX_CONTEXT), MAX_CONTEXT);
+  for (const bad of [-1, 1.5, MAX_CONTEXT + 1, Number.NaN]) assert.throws(() => checkContext(bad), /^Error: context must be a whole number of pixels from 0 to 256, got/);
+  assert.throws(() => withPixelIO(network((x) => x), { input: 3, output: 3, context: -2 }, { stride: 1, minSide: 1 }), /context must be/);
+  assert.equal(layoutKey({ input: 3, output: 3, context: 0 }), layoutKey({ input: 3, output: 3 }));
+  assert.notEqual(layoutKey({ input: 3, output: 3, context: 32 }), layoutKey({ input: 3, output: 3 }));
+  const model = tinyModel();
+  assert.notEqual(pixelOnnx(model, { input: 3, output: 3, context: 32 }), pixelOnnx(model, { input: 3, output: 3 }));
+  assert.equal(pixelOnnx(model, { input: 3, output: 3, context: 32 }), pixelOnnx(model, { input: 3, output: 3, context: 32 }));
 });
