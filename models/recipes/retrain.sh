@@ -3,9 +3,10 @@
 # fine-tuned from the previous shipped one (same architecture, so the same speed); its stable version
 # is then fine-tuned from the new per-frame student with the stability term. Resumable: rerun the same
 # command and every run continues from its checkpoint; finished runs are skipped.
-# Round 2 (ROUND=2) fine-tunes the round-1 students (the shipped ones) again: the pixel term down to 0.02,
-# the painting's style weight doubled, teachers with mirrored context (no border frames to learn), and
-# each stable student's temporal weight set per style from round 1's warping-error headroom.
+# Round 2 (ROUND=2) fine-tunes the round-1 students (the shipped ones) again with the painting's style
+# weight doubled, and each stable student's temporal weight set per style from round 1's warping-error
+# headroom. (A first try that also mirrored context around the teachers' crops and cut the pixel term
+# to 0.02 made mosaic_rt worse: bench/results/students-retrain/README.md, "Round 2".)
 # Usage: [ROUND=1|2] retrain.sh <work-dir> <student>...   (e.g. ROUND=2 retrain.sh work/students mosaic_rt)
 set -euo pipefail
 work=$1; shift
@@ -30,9 +31,8 @@ run() { # <name> <args...>: one resumable run writing $work/<name>.onnx and its 
   touch "$work/$name.done"
 }
 
-# Round 2: round 1 left the pixel term the largest (about 3x the painting's style term) and mosaic, udnie
-# and scream 1.67-1.87x the teacher's style loss with content at 1.0-1.1x: room to trade.
-RECIPE2=(--distill-weight 0.02 --teacher-style-weight 1e-3 --teacher-content-weight 1e-3 --content-weight 1e-4 --tv-weight 0 --teacher-margin 32)
+# Round 2: round 1 left mosaic, udnie and scream at 1.67-1.87x the teacher's style loss with content at
+# 1.0-1.1x: room to trade.
 # Round 1's stable students kept 0.15-0.44x their base's warping error (target <= 0.5x) at 1.0-3.2x its
 # style loss (target <= 1.15x): the steadiest ones get a lighter temporal term.
 declare -A TEMPORAL2=([candy_rt]=8 [udnie_rt]=8 [wave_rt]=4 [scream_rt]=4 [la_muse_rt]=2 [mosaic_rt]=2)
@@ -41,9 +41,9 @@ mkdir -p "$work"
 for s in "$@"; do
   t=${TEACHER[$s]:?unknown student $s}; img="$S/${STYLE[$s]}"
   if [ "${ROUND:-1}" = 2 ]; then
-    run "$s" --init "$repo/models/$s.onnx" --teacher "$t" --style "$img" "${RECIPE2[@]}" --style-weight 6e-4 \
+    run "$s" --init "$repo/models/$s.onnx" --teacher "$t" --style "$img" "${RECIPE[@]}" --style-weight 6e-4 \
       --steps 1200 --lr 5e-4
-    run "${s}_stable" --init "$work/$s.onnx" --teacher "$t" --style "$img" "${RECIPE2[@]}" --style-weight 1.2e-3 \
+    run "${s}_stable" --init "$work/$s.onnx" --teacher "$t" --style "$img" "${RECIPE[@]}" --style-weight 1.2e-3 \
       --temporal-weight "${TEMPORAL2[$s]}" --steps 500 --lr 5e-4
     continue
   fi

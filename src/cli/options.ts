@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { REGISTRY } from '../io/registry.js';
+import { defaultContext, TEACHER_CONTEXT } from '../io/registry.js';
 import { checkContext } from '../models/pixel-io.js';
 import { parseStyleMix, type StyleMix } from '../models/styles.js';
 import { checkTargetFps } from '../runtime/adaptive.js';
@@ -48,9 +48,6 @@ export function ffmpegThreads(value: string): number {
   return Number(v);
 }
 
-/** Mirrored context the built-in teachers get unless told otherwise: enough to keep their border frames out. */
-export const TEACHER_CONTEXT = 32;
-
 /** Help of the `--context` flag of the commands that stylize. */
 export const CONTEXT_HELP = `pixels of mirrored context around each image, cut off the result, so the model paints no frame along the borders (as la_muse does); costs the extra area (defaults to ${TEACHER_CONTEXT} for the built-in teachers, 0 otherwise)`;
 
@@ -63,8 +60,7 @@ export function contextPx(value: string): number {
   }
 }
 
-/** The context a command runs `model` (its -m value) with: the flag's, else the built-in teachers' default. */
+/** The context a command runs `model` (its -m value) with: the flag's, else the registry's default for it. */
 export function contextFor(model: string, flag: number | undefined): number {
-  if (flag !== undefined) return flag;
-  return REGISTRY.some((e) => e.name === model && e.kind === 'teacher') ? TEACHER_CONTEXT : 0;
+  return flag ?? defaultContext(model);
 }

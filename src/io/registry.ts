@@ -41,7 +41,16 @@ export interface AssetEntry {
   readonly styles?: readonly { readonly name: string; readonly teacher?: string }[];
   /** A teacher's style image (mirror-relative path and sha256): what `compress` takes the style loss from. */
   readonly styleImage?: { readonly path: string; readonly sha256: string };
+  /**
+   * Pixels of mirrored context the model is run with unless told otherwise (`--context`, the
+   * stylizers' `context`): the teachers paint a frame along the borders they see without it.
+   */
+  readonly context?: number;
 }
+
+/** The teachers' context: enough to keep their border frames (up to about 20 px wide) out of the picture. */
+export const TEACHER_CONTEXT = 32;
+
 
 const REIINAKANO = 'https://raw.githubusercontent.com/reiinakano/fast-style-transfer-deeplearnjs/master/src/ckpts';
 const ML5 = 'https://raw.githubusercontent.com/ml5js/ml5-data-and-models/main/models/style-transfer';
@@ -71,10 +80,11 @@ const engstrom = (name: string, style: string, title: string, origin: 'reiinakan
     license: 'MIT',
     url: `${origin === 'reiinakano' ? REIINAKANO : ML5}/${style}`,
     speed: 'full',
+    context: TEACHER_CONTEXT,
   });
 
 const torch = (name: string, style: string, title: string, image?: ReturnType<typeof styleImage>) =>
-  entry({ ...image, name, kind: 'teacher', format: 'torch-manifest', title, path: `teachers/pytorch-examples/${style}`, source: TORCH_SOURCE, license: 'BSD-3-Clause', url: null, speed: 'full' });
+  entry({ ...image, name, kind: 'teacher', format: 'torch-manifest', title, path: `teachers/pytorch-examples/${style}`, source: TORCH_SOURCE, license: 'BSD-3-Clause', url: null, speed: 'full', context: TEACHER_CONTEXT });
 
 /**
  * A student compressed by this project from a registered teacher (or, multi-style, from one teacher
@@ -153,6 +163,9 @@ export const REGISTRY: readonly AssetEntry[] = Object.freeze([
     url: null,
   }),
 ]);
+
+/** The context a model is run with by default: its registry entry's, else 0 (students and files). */
+export const defaultContext = (name: string): number => REGISTRY.find((e) => e.name === name)?.context ?? 0;
 
 export function findEntry(name: string): AssetEntry {
   const e = REGISTRY.find((r) => r.name === name);

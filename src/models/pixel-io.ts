@@ -10,6 +10,7 @@ import { toOnnxAround } from '../graph/onnx.js';
 import { tensor } from '../graph/tensor.js';
 import { add, cast, clip, concat, cropTo, div, expandTo, floor, gather, isNan, less, mod, mul, range, shapeOf, slice, sub, transpose, where } from '../ops/index.js';
 import type { LoadedModel } from './codec.js';
+import { checkContext } from './context.js';
 import { inferenceOnnx } from './inference.js';
 
 /** Channels of an interleaved 8-bit frame: RGB or RGBA. */
@@ -31,6 +32,8 @@ export interface PixelLayout {
    */
   readonly context?: number;
 }
+
+export { checkContext, MAX_CONTEXT } from './context.js';
 
 export const PIXELS_INPUT = 'pixels';
 export const PIXELS_OUTPUT = 'stylized';
@@ -115,15 +118,6 @@ export function withPixelIO(network: Uint8Array, layout: PixelLayout, grid: Pixe
   g.output(layout.output === 'planes' ? where(isNan(planes), 0, planes) : toFrames(planes, pixels, shape, { ...layout, output: layout.output }), PIXELS_OUTPUT);
   const what = layout.output === 'planes' ? 'float RGB planes' : `uint8 ${layout.output === 4 ? 'RGBA' : 'RGB'} frames`;
   return toOnnxAround(g, { onnx: network, input: [io.input, input], output: [io.output, output], minOpset: PIXEL_IO_MIN_OPSET }, { docString: `stylecast pixel I/O: uint8 ${layout.input === 4 ? 'RGBA' : 'RGB'} frames in, ${what} out` });
-}
-
-/** Largest context accepted: beyond it the extra area (and its cost) is surely a mistake. */
-export const MAX_CONTEXT = 256;
-
-/** A context in pixels, refused in one line unless an integer from 0 to MAX_CONTEXT. */
-export function checkContext(px: number): number {
-  if (!Number.isInteger(px) || px < 0 || px > MAX_CONTEXT) throw new Error(`context must be a whole number of pixels from 0 to ${MAX_CONTEXT}, got ${px}`);
-  return px;
 }
 
 /** Cache key of a layout, for sessions kept per (model, layout). */

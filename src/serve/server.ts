@@ -29,6 +29,8 @@ export interface ModelListing {
   readonly license?: string;
   /** Registered style models: 'real-time', 'balanced' or 'full' (the picker groups by it). */
   readonly speed?: SpeedClass;
+  /** Pixels of mirrored context to run it with (the teachers': see AssetEntry.context); absent for 0. */
+  readonly context?: number;
 }
 
 export interface AppServer {
@@ -65,7 +67,7 @@ export async function availableTeachers(store: StoreOptions): Promise<ModelListi
         e.bundled === true ||
         (await isCached(e, store)) ||
         (store.mirror !== undefined && (await exists(join(store.mirror, e.path))));
-      return ok ? { id: e.name, title: e.title, kind: 'builtin' as const, license: e.license, ...(e.speed ? { speed: e.speed } : {}) } : undefined;
+      return ok ? { id: e.name, title: e.title, kind: 'builtin' as const, license: e.license, ...(e.speed ? { speed: e.speed } : {}), ...(e.context ? { context: e.context } : {}) } : undefined;
     }),
   );
   // The default (a real-time student) first, so the app starts live; then fastest class first.

@@ -20,7 +20,7 @@ export {
   type StylecastErrorCode,
 } from './errors.js';
 export type { LiveFrame } from './frame.js';
-export { LiveStylizer, type LiveEvents, type LiveOptions, type LiveStats, type StyleInfo } from './live.js';
+export { LiveStylizer, type LiveEvents, type LiveOptions, type LiveStats, type ModelOptions, type StyleInfo } from './live.js';
 export { BUILTIN_MODELS, loadModel, type ModelSource } from './model.js';
 export { env, openSessions, type WebEnv } from './ort.js';
 export type { ImageSource } from './source.js';

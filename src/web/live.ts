@@ -5,6 +5,7 @@
  * new frames wait in the queue, the oldest dropped first.
  */
 import { stylesOf, type LoadedModel } from '../models/codec.js';
+import { checkContext } from '../models/context.js';
 import { mixWeights, type StyleMix } from '../models/styles.js';
 import { checkTargetFps, ladderFor, scaledSize, ScaleController } from '../runtime/adaptive.js';
 import { Fifo } from '../runtime/fifo.js';
@@ -88,6 +89,16 @@ interface Queued {
   readonly scale: number;
 }
 
+/** How setStyle() runs a model. */
+export interface ModelOptions {
+  /**
+   * Pixels of mirrored context the network sees around every frame, cut off its output: a teacher
+   * that paints a frame along the borders paints it there instead (32 does for the built-in
+   * teachers; the app's model list says which), at the cost of the extra area. Defaults to 0.
+   */
+  readonly context?: number;
+}
+
 export interface StyleInfo {
   readonly backend: Backend;
   readonly threads: number;
@@ -130,6 +141,8 @@ export class LiveStylizer extends EventTarget {
   private sentScale = 1;
   private link: WorkerLink | undefined;
   private style: ModelSource | LoadedModel | undefined;
+  /** Mirrored context the model runs with (see ModelOptions). */
+  private context = 0;
   private styleId = 0;
   /** Style names of the model in `style`: undefined while a model named by source loads. */
   private styleNames: readonly string[] | undefined = [];
@@ -228,13 +241,20 @@ export class LiveStylizer extends EventTarget {
    * mosaic: 0.3 }, normalized) select or blend its styles instead: the next frame feeds the same
    * session another `style` input, so nothing reloads and no frame is dropped. Rejects on an unknown
    * name (listing the model's), a negative or all-zero mix, or weights for a single-style model.
+   *
+   * `opts.context` (with a model): see {@link ModelOptions}; a style or mix keeps the model's.
    */
-  setStyle(style: ModelSource | LoadedModel | StyleMix): Promise<StyleInfo> {
+  setStyle(style: ModelSource | LoadedModel | StyleMix, opts: ModelOptions = {}): Promise<StyleInfo> {
     if (isMixObject(style)) return this.setMix(style);
     if (typeof style === 'string' && /^[\w.-]+$/.test(style)) {
       // A style of the model, else a model name; while a model named by source loads, its styles are not known yet.
-      if (this.styleNames === undefined) return Promise.resolve(this.loading).catch(() => undefined).then(() => this.setStyle(style));
+      if (this.styleNames === undefined) return Promise.resolve(this.loading).catch(() => undefined).then(() => this.setStyle(style, opts));
       if (this.styleNames.includes(style)) return this.setMix(style);
+    }
+    try {
+      this.context = checkContext(opts.context ?? 0);
+    } catch (e) {
+      return Promise.reject(e as Error);
     }
     return this.load(style as ModelSource | LoadedModel);
   }
@@ -258,7 +278,7 @@ export class LiveStylizer extends EventTarget {
     // Another model costs differently: measure it afresh from the scale in use.
     this.scaler?.restart();
     const source = this.wireSource(model);
-    const msg: ToWorker = { type: 'load', id, source: source.value, backend: this.backendRequest, ...ortSettings(), ...(this.mix === undefined ? {} : { style: this.mix }) };
+    const msg: ToWorker = { type: 'load', id, source: source.value, backend: this.backendRequest, ...ortSettings(), ...(this.mix === undefined ? {} : { style: this.mix }), ...(this.context ? { context: this.context } : {}) };
     const loading = this.ensureLink().request<StyleInfo>(msg, source.transfer, (m) => {
       if (m.type === 'ready' && m.id === id) return { value: { backend: m.backend, threads: m.threads, styles: m.styles } };
       if (m.type === 'load-error' && m.id === id) return { error: fromWire(m.error) };

@@ -21,6 +21,8 @@ export type ToWorker =
       readonly threads?: number;
       /** A multi-style model's style or mix to start with (else its first style). */
       readonly style?: StyleMix;
+      /** Pixels of mirrored context around every frame, cut off the output (0 when absent). */
+      readonly context?: number;
     }
   /** A multi-style model's new style or mix: the frames after it feed the same session another `style` input. */
   | { readonly type: 'mix'; readonly seq: number; readonly style: StyleMix }

@@ -1,5 +1,5 @@
 import { stylesOf, type LoadedModel } from '../models/codec.js';
-import { pixelOnnx, type PixelLayout } from '../models/pixel-io.js';
+import { checkContext, pixelOnnx, type PixelLayout } from '../models/pixel-io.js';
 import type { StyleMix } from '../models/styles.js';
 import { checkStyleOption, SessionStylizer } from '../runtime/session-stylizer.js';
 import { chooseBackend, type Backend, type BackendRequest } from './backend.js';
@@ -21,15 +21,18 @@ export class ThreadStylizer {
     readonly model: LoadedModel,
     private readonly session: WebSession,
     style: StyleMix | undefined,
+    context: number,
   ) {
     // One frame per call; the session runs one call at a time anyway.
-    this.body = new SessionStylizer(model, async () => session, { batchSize: 1, inFlight: 1, ...(style === undefined ? {} : { style }) });
+    this.body = new SessionStylizer(model, async () => session, { batchSize: 1, inFlight: 1, ...(style === undefined ? {} : { style }), context });
   }
 
-  static async create(model: LoadedModel, request: BackendRequest, style?: StyleMix): Promise<ThreadStylizer> {
+  /** `context`: pixels of mirrored context around every frame, cut off the output (see PixelLayout.context). */
+  static async create(model: LoadedModel, request: BackendRequest, style?: StyleMix, context = 0): Promise<ThreadStylizer> {
     checkStyleOption(model, style);
+    checkContext(context);
     const backend = await chooseBackend(request);
-    return new ThreadStylizer(model, await createSession(pixelOnnx(model, RGBA), backend), style);
+    return new ThreadStylizer(model, await createSession(pixelOnnx(model, { ...RGBA, context }), backend), style, context);
   }
 
   /** A multi-style model's style names, in row order (empty for a single-style one). */

@@ -42,7 +42,7 @@ async function load(msg: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   if (msg.threads !== undefined) env.threads = msg.threads;
   try {
     const model = await loadModel(msg.source);
-    const stylizer = await ThreadStylizer.create(model, msg.backend, msg.style);
+    const stylizer = await ThreadStylizer.create(model, msg.backend, msg.style, msg.context);
     current = { id: msg.id, stylizer };
     post({ type: 'ready', id: msg.id, backend: stylizer.backend, threads: stylizer.threads, sessions: openSessions(), styles: stylizer.styles });
   } catch (e) {

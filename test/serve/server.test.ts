@@ -4,7 +4,7 @@ import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_MODEL, REGISTRY } from '../../src/io/registry.js';
+import { DEFAULT_MODEL, REGISTRY, TEACHER_CONTEXT } from '../../src/io/registry.js';
 import { decodeModel, encodeModel } from '../../src/models/modelfile.js';
 import { isStale } from '../../src/serve/build.js';
 import { startServer, type AppServer } from '../../src/serve/server.js';
@@ -110,9 +110,12 @@ test('a busy port is reported in one line', async () => {
 test('registered teachers from the mirror are listed', { skip: needsMirror('teachers/pytorch-examples/candy') }, async () => {
   const s = await startServer({ port: 0, distDir: dist, store: { mirror: mirrorPath('.'), cacheDir: join(dir, 'cache') } });
   try {
-    const { models } = (await (await fetch(new URL('/api/models', s.url))).json()) as { models: { id: string; kind: string }[] };
+    const { models } = (await (await fetch(new URL('/api/models', s.url))).json()) as { models: { id: string; kind: string; context?: number }[] };
     assert.ok(models.some((m) => m.id === 'candy' && m.kind === 'builtin'));
     assert.ok(models.some((m) => m.id === 'udnie_tf' && m.kind === 'builtin'));
+    // Teachers come with the context that keeps their border frames out; the app runs them with it.
+    assert.ok(models.filter((m) => m.id === 'candy' || m.id === 'la_muse').every((m) => m.context === TEACHER_CONTEXT));
+    assert.ok(models.filter((m) => m.id.endsWith('_rt')).every((m) => m.context === undefined));
   } finally {
     await s.close();
   }

@@ -47,8 +47,8 @@ after(async () => {
 });
 
 /** Node's own output (onnxruntime-node, the same model file) for RGBA pixels. */
-async function nodeOutput(width: number, height: number, rgba: Uint8Array): Promise<Uint8Array> {
-  const s = await Stylizer.create(await loadModel(MODEL));
+async function nodeOutput(width: number, height: number, rgba: Uint8Array, context = 0): Promise<Uint8Array> {
+  const s = await Stylizer.create(await loadModel(MODEL), { context });
   return (await s.stylize({ width, height, channels: 4, data: rgba })).data as Uint8Array;
 }
 
@@ -101,6 +101,39 @@ test('a still image stylized in the page matches Node within 1 level, at any siz
     // Stylized, not passed through.
     assert.ok(meanDiffRgb(output, input) > 10);
   }
+});
+
+test('context in the page: mirrored pixels around the picture as in Node (within 1 level); a bad one is refused', { skip, timeout: 180_000 }, async (t) => {
+  const r = await page.evaluate(async () => {
+    const { sc } = window as unknown as Win;
+    const b64 = (d: Uint8ClampedArray | Uint8Array) => {
+      let s = '';
+      for (let i = 0; i < d.length; i += 0x8000) s += String.fromCharCode(...d.subarray(i, i + 0x8000));
+      return btoa(s);
+    };
+    const img = new Image();
+    img.src = '/photos/webcam.jpg';
+    await img.decode();
+    const crop = new OffscreenCanvas(161, 97).getContext('2d')!;
+    crop.drawImage(img, 40, 30, 161, 97, 0, 0, 161, 97);
+    const input = crop.getImageData(0, 0, 161, 97);
+    const model = await sc.loadModel('candy_rt');
+    const wide = await sc.Stylizer.create(model, { context: 24 });
+    const plain = await sc.Stylizer.create(model);
+    const [a, b] = [await wide.stylize(input), await plain.stylize(input)];
+    await Promise.all([wide.release(), plain.release()]);
+    const live = new sc.LiveStylizer(document.createElement('canvas'));
+    const bad = await live.setStyle(model, { context: -1 }).then(() => 'no error', (e: Error) => e.message);
+    return { input: b64(input.data), wide: b64(a.data), plain: b64(b.data), bad };
+  });
+  const input = Buffer.from(r.input, 'base64');
+  const wide = Buffer.from(r.wide, 'base64');
+  const mad = meanDiffRgb(wide, await nodeOutput(161, 97, input, 24));
+  t.diagnostic(`context 24, 161x97: mean abs diff vs onnxruntime-node ${mad.toFixed(4)}`);
+  assert.ok(mad < 1, `within 1 level of Node (${mad.toFixed(3)})`);
+  // The top row sees the mirrored context: it differs from the run without.
+  assert.ok(meanDiffRgb(wide.subarray(0, 161 * 4), Buffer.from(r.plain, 'base64').subarray(0, 161 * 4)) > 1);
+  assert.match(r.bad, /context must be a whole number of pixels from 0 to 256, got -1/);
 });
 
 test('the live loop runs from a fake camera, reports stats and stops cleanly', { skip, timeout: 180_000 }, async () => {

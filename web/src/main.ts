@@ -14,6 +14,8 @@ interface ModelEntry {
   readonly kind: string;
   /** Registered models: 'real-time', 'balanced' or 'full'; files from --models have none. */
   readonly speed?: string;
+  /** Pixels of mirrored context to run it with (the built-in teachers': no border frame). */
+  readonly context?: number;
 }
 
 /** Picker groups, in the server's order (fastest first): the speed class says what to expect live. */
@@ -126,7 +128,8 @@ function loadStyle(id: string): void {
   const mixText = initialMix;
   initialMix = undefined;
   show('model', 'loading', `Loading style '${titleOf(id)}'…`);
-  live.setStyle(`/api/models/${encodeURIComponent(id)}.onnx`).then(
+  const context = models.find((m) => m.id === id)?.context;
+  live.setStyle(`/api/models/${encodeURIComponent(id)}.onnx`, context ? { context } : {}).then(
     (info) => {
       if (id !== modelId) return;
       backend = info.backend === 'wasm' ? `wasm (${info.threads} thread${info.threads === 1 ? '' : 's'})` : info.backend;
