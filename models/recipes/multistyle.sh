@@ -23,7 +23,8 @@ S="${STYLECAST_MIRROR:?set STYLECAST_MIRROR}/images/styles"
 name=multi_rt
 STYLES="$S/01_candy.jpg,$S/05_mosaic.jpg,$S/08_udnie.jpg,$S/la_muse.jpg,$S/wave.jpg,$S/scream.jpg"
 # --teacher-margin 0: the shipped students were trained before teachers got mirrored context (default 32
-# since, which keeps the teachers' border frames out of the targets); a retraining should drop it.
+# since, which keeps the teachers' border frames out of the targets). Not a free fix: on 128-px crops it
+# made mosaic's targets (and a mosaic student) worse (bench/results/students-retrain, "Round 2").
 RECIPE=(--distill-weight 0.1 --teacher-style-weight 1e-3 --teacher-content-weight 1e-3 --content-weight 1e-4 --tv-weight 0 --style-weight 3e-4 --teacher-margin 0)
 COMMON=(--content "$STYLECAST_MIRROR/photos/train" --size 128 --style-size 256 --batch 4 --seed 2 --threads "${THREADS:-1}"
   --schedule cosine --checkpoint-every 60 --keep-checkpoint --overwrite --json)

@@ -17,7 +17,8 @@ declare -A STYLE=([candy_rt]=01_candy.jpg [mosaic_rt]=05_mosaic.jpg [udnie_rt]=0
 # The perceptual recipe (bench/results/students-pilot): the teacher's Grams and features through VGG,
 # the painting's own style loss, the photo's content, pixels to the teacher only as a small term.
 # --teacher-margin 0: the shipped students were trained before teachers got mirrored context (default 32
-# since, which keeps the teachers' border frames out of the targets); a retraining should drop it.
+# since, which keeps the teachers' border frames out of the targets). Not a free fix: on 128-px crops it
+# made mosaic's targets (and a mosaic student) worse (bench/results/students-retrain, "Round 2").
 RECIPE=(--distill-weight 0.1 --teacher-style-weight 1e-3 --teacher-content-weight 1e-3 --content-weight 1e-4 --tv-weight 0 --teacher-margin 0)
 COMMON=(--content "$STYLECAST_MIRROR/photos/train" --size 128 --style-size 256 --batch 4 --seed 2 --threads 1
   --schedule cosine --checkpoint-every 50 --keep-checkpoint --overwrite --json)
