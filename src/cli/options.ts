@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { defaultContext, TEACHER_CONTEXT } from '../io/registry.js';
-import { checkContext } from '../models/pixel-io.js';
+import { checkContext } from '../models/context.js';
 import { parseStyleMix, type StyleMix } from '../models/styles.js';
 import { checkTargetFps } from '../runtime/adaptive.js';
 

@@ -51,7 +51,6 @@ export interface AssetEntry {
 /** The teachers' context: enough to keep their border frames (up to about 20 px wide) out of the picture. */
 export const TEACHER_CONTEXT = 32;
 
-
 const REIINAKANO = 'https://raw.githubusercontent.com/reiinakano/fast-style-transfer-deeplearnjs/master/src/ckpts';
 const ML5 = 'https://raw.githubusercontent.com/ml5js/ml5-data-and-models/main/models/style-transfer';
 const TORCH_SOURCE =
