@@ -95,7 +95,8 @@ function toFrames(planes: Value, pixels: Value, shape: Value, layout: PixelLayou
  * that it takes `pixels`, uint8 [N, H, W, layout.input], any size, and gives `stylized` (see
  * {@link PixelLayout}) at the same size. Inside: drop alpha, NHWC -> NCHW, reflect-pad (the layout's
  * context on every side, then at the bottom and right to the stride grid), cast (and scale to the
- * input range), the network, crop, clamp, then round and cast back to 8-bit frames. The network's other inputs (a style choice, say) stay inputs.
+ * input range), the network, crop, clamp, then round and cast back to 8-bit frames. The network's
+ * other inputs (a style choice, say) stay inputs.
  */
 export function withPixelIO(network: Uint8Array, layout: PixelLayout, grid: PixelGrid, io: NetworkIO = { input: 'input', output: 'output' }): Uint8Array {
   const g = new Graph('pixel-io');
