@@ -28,6 +28,8 @@ export interface CatalogRow {
   readonly base?: string;
   /** A multi-style network's styles (what `--style` takes), each with the teacher it was distilled from. */
   readonly styles?: readonly { readonly name: string; readonly teacher?: string }[];
+  /** Pixels of mirrored context `stylize` and `video` run it with by default (the teachers'; absent for 0). */
+  readonly context?: number;
 }
 
 /** The styles as the catalog shows them: name and teacher. */
@@ -70,6 +72,7 @@ export async function listModels(opts: StoreOptions = defaultStore()): Promise<C
         builtin: e.bundled === true, ...(e.speed ? { speed: e.speed } : {}), ...(e.teacher ? { teacher: e.teacher } : {}),
         ...(e.stable ? { stable: true as const, base: e.base! } : {}),
         ...styleRows(e.styles),
+        ...(e.context ? { context: e.context } : {}),
       } as const;
     }),
   );

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { modelTable } from '../../src/cli/models.js';
+import { TEACHER_CONTEXT } from '../../src/io/registry.js';
 import { listModels, type CatalogRow } from '../../src/models/catalog.js';
 import { loadModel } from '../../src/models/load.js';
 import { runCli } from '../helpers/cli.js';
@@ -16,6 +17,13 @@ test('a teacher loaded once shows as cached, with no mirror, and loads from the 
   assert.equal(await availability({ cacheDir }), 'cached');
   assert.equal(await availability({ mirror: mirrorPath('.'), cacheDir }), 'cached');
   assert.equal((await loadModel('wave', { cacheDir })).info.name, 'wave');
+});
+
+test('the catalog says which models run with context by default: the teachers, not the students', async () => {
+  const rows = await listModels({ cacheDir: join(tempDir(), 'cache') });
+  const teachers = rows.filter((r) => r.kind === 'teacher');
+  assert.ok(teachers.length >= 14 && teachers.every((r) => r.context === TEACHER_CONTEXT));
+  assert.ok(rows.filter((r) => r.kind === 'student').every((r) => r.context === undefined));
 });
 
 test('models prints a header row and aligned columns; a long licence is cut, not spilled', async () => {
