@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { importForeign } from '../../src/import/foreign.js';
+import { TEACHER_CONTEXT } from '../../src/io/registry.js';
 import { loadModel } from '../../src/models/load.js';
 import { toLoaded, type LoadedModel, type TransformerModel } from '../../src/models/modelfile.js';
 import { PRESETS, randomWeights, type TransformerConfig } from '../../src/models/transformer.js';
@@ -148,18 +149,18 @@ function spread(a: Uint8Array): number {
 }
 
 /** The model's own output for the frame's input, run natively with onnxruntime-node. */
-async function expected(model: LoadedModel, f: Frame): Promise<Uint8Array> {
-  const s = await Stylizer.create(model);
+async function expected(model: LoadedModel, f: Frame, context = 0): Promise<Uint8Array> {
+  const s = await Stylizer.create(model, { context });
   const out = await s.stylize({ width: f.width, height: f.height, channels: 4, data: new Uint8Array(f.input) });
   assert.equal(out.channels, 4);
   return out.data as Uint8Array;
 }
 
-async function assertMatchesModel(model: LoadedModel, f: Frame): Promise<number> {
+async function assertMatchesModel(model: LoadedModel, f: Frame, context = 0): Promise<number> {
   assert.equal(f.input.length, f.width * f.height * 4);
   // The input is a real camera frame, not a blank canvas.
   assert.ok(spread(f.input) > 50, `camera frame has contrast (spread ${spread(f.input)})`);
-  const want = await expected(model, f);
+  const want = await expected(model, f, context);
   assert.ok(spread(want) > 20, `the model's output is not flat (spread ${spread(want)})`);
   const mad = meanDiff(f.output, want, f.width);
   assert.ok(mad < 1.5, `browser output is within 1.5 levels of the model's own output (mean abs diff ${mad.toFixed(3)})`);
@@ -310,8 +311,11 @@ test(`registered teacher '${TEACHER}' runs in the browser like natively`, { skip
   const f = await nextFrame(TEACHER, -1, 240_000);
   assert.equal(f.width, 160);
   assert.equal(f.height, 120);
-  const mad = await assertMatchesModel(await loadModel(TEACHER, { mirror: mirrorPath('.'), cacheDir: join(dir, 'cache') }), f);
-  t.diagnostic(`mean abs diff vs onnxruntime-node: ${mad.toFixed(4)}`);
+  const teacher = await loadModel(TEACHER, { mirror: mirrorPath('.'), cacheDir: join(dir, 'cache') });
+  // The app runs a teacher with the context the model list gives it (no border frame), as the CLI does.
+  const mad = await assertMatchesModel(teacher, f, TEACHER_CONTEXT);
+  t.diagnostic(`mean abs diff vs onnxruntime-node with ${TEACHER_CONTEXT} px context: ${mad.toFixed(4)}`);
+  assert.ok(meanDiff(f.output, await expected(teacher, f), f.width) > 1, 'without context the borders differ');
 });
 
 async function cameraMessageOnFreshBrowser(opts: Parameters<typeof launchChromium>[0]): Promise<{ cameraMessage: string | null; cameraText: string }> {
