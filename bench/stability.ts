@@ -22,6 +22,7 @@ import { writeChart } from '../src/io/chart.js';
 import { findEntry, REGISTRY } from '../src/io/registry.js';
 import { defaultStore, resolveStyleImage } from '../src/io/store.js';
 import { decodeVideo, encodeVideo, probeVideo } from '../src/io/video.js';
+import { provenanceTeacher } from '../src/models/codec.js';
 import { loadModel } from '../src/models/load.js';
 import { loadVgg } from '../src/models/importers/vgg.js';
 import { LossMeter, readStyleTensor } from '../src/eval/losses.js';
@@ -104,11 +105,6 @@ async function photoPairs(mirror: string, count: number): Promise<{ photo: RawIm
   return out;
 }
 
-const teacherOf = (info: { provenance?: Readonly<Record<string, unknown>> }): string | undefined => {
-  const p = info.provenance as { teacher?: string; base?: { teacher?: string } } | undefined;
-  return p?.teacher ?? p?.base?.teacher;
-};
-
 /**
  * Each registered stable student with its per-frame base, and between them the control when it is in
  * models/ablation/ (the base fine-tuned the same steps without the term): [base, control, stable].
@@ -135,7 +131,7 @@ export async function benchStability(given?: readonly (readonly string[])[]): Pr
 
   for (const [gi, group] of groups.entries()) {
     const first = await loadModel(group[0]!);
-    const teacher = teacherOf(first.info);
+    const teacher = provenanceTeacher(first.info);
     if (!teacher) throw new Error(`${group[0]}: its metadata names no teacher, so its style image is unknown`);
     const meter = await LossMeter.create({ vgg, style: await readStyleTensor(await resolveStyleImage(findEntry(teacher), defaultStore()), 256), width: W, height: H });
     for (const name of group) {

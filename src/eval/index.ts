@@ -19,7 +19,7 @@ import { Stylizer } from '../runtime/stylizer.js';
 import { scaledSize } from '../runtime/adaptive.js';
 import { resizeBilinear } from '../runtime/pipeline.js';
 import type { Feeds } from '../runtime/session.js';
-import { stylesOf } from '../models/codec.js';
+import { provenanceTeacher, stylesOf } from '../models/codec.js';
 import { styleFeed, type StyleMix } from '../models/styles.js';
 import { listImages } from '../train/data.js';
 import { LossMeter, readStyleTensor, type PerceptualLosses } from './losses.js';
@@ -134,7 +134,7 @@ const registeredModel = (name: unknown): AssetEntry | undefined =>
   typeof name === 'string' ? REGISTRY.find((e) => e.name === name && e.kind !== 'loss-network') : undefined;
 
 const teacherOf = (m: LoadedModel): string | undefined => {
-  const t = m.info.provenance?.['teacher'];
+  const t = provenanceTeacher(m.info);
   return registeredModel(t) ? (t as string) : undefined;
 };
 

@@ -806,7 +806,7 @@ export const FILE_HASHES: Readonly<Record<string, Record<string, string>>> = {
     "scream_rt.onnx": "cf18173f1e240d5dbc8bb352ec6352fc962bd92a59ce3bd87180f8e61ffb08e9",
     "scream_rt_stable.onnx": "1489ff14b0cddbad782c745fdce67a8028d05b2bce8bbb029c6d3c6bc53dc176",
     "udnie_rt.onnx": "3209faff13d628c07455db4e2d265382b073010c7a36cf7b2b27db24880c1f06",
-    "udnie_rt_stable.onnx": "5b5a4c727bfd8a3254f18f6853cee512bbad2729db7a789d6c5cd72767791934",
+    "udnie_rt_stable.onnx": "58689cd2b58a802651021113a3c4a6022d8f8161fb5cedeb13c43008f8c805ce",
     "wave_rt.onnx": "88217befbb7dce9397b52044546dbe63cf3c3bebcc059f9eb3cb6b607b9fa5c3",
     "wave_rt_stable.onnx": "12a86adfcbdb68bf26cbcd8f0974815deda25673c0bb41a2437b5460f18ec6fc"
   }

@@ -25,6 +25,17 @@ export interface ModelInfo {
   readonly provenance?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * The teacher a model was distilled from, as its provenance records it: a fine-tuned model keeps the
+ * provenance of the model it started from under `base`, so the chain is followed to the first run.
+ */
+export function provenanceTeacher(info: Pick<ModelInfo, 'provenance'>): string | undefined {
+  for (let p: Readonly<Record<string, unknown>> | undefined = info.provenance, depth = 0; p && depth < 32; p = p['base'] as Readonly<Record<string, unknown>> | undefined, depth++) {
+    if (typeof p['teacher'] === 'string') return p['teacher'];
+  }
+  return undefined;
+}
+
 /** A style network: architecture, weights and metadata. */
 export interface StyleModel {
   readonly config: TransformerConfig;

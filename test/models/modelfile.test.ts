@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Graph } from '../../src/graph/graph.js';
 import { toOnnx } from '../../src/graph/onnx.js';
+import { provenanceTeacher } from '../../src/models/codec.js';
 import { importTeacher } from '../../src/models/load.js';
 import { decodeModel, readModelFile, toLoaded, transformerOf, writeModelFile } from '../../src/models/modelfile.js';
 import { findEntry } from '../../src/io/registry.js';
@@ -58,4 +59,14 @@ test('a missing model file is a clear error', async () => {
   await assert.rejects(readModelFile(join(dir, 'nope.onnx')), /cannot read model .*nope\.onnx \(ENOENT\)/);
   writeFileSync(join(dir, 'empty.onnx'), '');
   await assert.rejects(readModelFile(join(dir, 'empty.onnx')), /empty\.onnx: not a valid ONNX model/);
+});
+
+test("a model's teacher is found through every fine-tuning's provenance, to the first run", async () => {
+  assert.equal(provenanceTeacher({ provenance: { teacher: 'candy' } }), 'candy');
+  const twice = { provenance: { fineTunedFrom: 'udnie_rt', base: { fineTunedFrom: 'udnie_rt', base: { teacher: 'udnie_torch', steps: 1500 } } } };
+  assert.equal(provenanceTeacher(twice), 'udnie_torch');
+  assert.equal(provenanceTeacher({ provenance: { fineTunedFrom: 'x', base: { styles: ['a'] } } }), undefined);
+  assert.equal(provenanceTeacher({}), undefined);
+  // The shipped twice-fine-tuned student says where it came from.
+  assert.equal(provenanceTeacher((await readModelFile(new URL('../../models/udnie_rt.onnx', import.meta.url).pathname)).info), 'udnie_torch');
 });
