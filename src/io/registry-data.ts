@@ -803,7 +803,7 @@ export const FILE_HASHES: Readonly<Record<string, Record<string, string>>> = {
     "mosaic_rt.onnx": "c9c5b459a6fec8f4a421e8150b670ea568024eae067ef10ce4cca8eebf752f86",
     "mosaic_rt_stable.onnx": "15dc913f6d23b69bf360e6ecb5366e053a031dc4f819ea24e885e20f78d6c8cc",
     "multi_rt.onnx": "7800f0069e8cad349e7e7e9291772262b422a96d0ac3bce1608b8840182325ad",
-    "scream_rt.onnx": "69860768edce0c8a0c3c3a7a48ec65e14703928dec4e5d6c6f21f3b198da099e",
+    "scream_rt.onnx": "cf18173f1e240d5dbc8bb352ec6352fc962bd92a59ce3bd87180f8e61ffb08e9",
     "scream_rt_stable.onnx": "1489ff14b0cddbad782c745fdce67a8028d05b2bce8bbb029c6d3c6bc53dc176",
     "udnie_rt.onnx": "3209faff13d628c07455db4e2d265382b073010c7a36cf7b2b27db24880c1f06",
     "udnie_rt_stable.onnx": "58689cd2b58a802651021113a3c4a6022d8f8161fb5cedeb13c43008f8c805ce",
