@@ -227,7 +227,7 @@ test('context: an identity network gives the frame back exactly; the context cha
   const img = noise(5, 3, 3, 11);
   const grid = { stride: 4, minSide: 8 };
   assert.deepEqual(await runPixels(withPixelIO(identity, { input: 3, output: 3, context: 3 }, grid), { input: 3, output: 3 }, Array.from(img.data)), Array.from(img.data));
-  // A model whose output at a pixel depends on its neighbours: its border pixels change with context, its middle does not.
+  // A model whose output at a pixel depends on its neighbours: its border pixels change with context.
   const model = tinyModel();
   const frame = noise(40, 40, 3, 5);
   const run = async (context: number) => {
